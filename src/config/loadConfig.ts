@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { parseTtl } from '../domain/ttl.js';
+import { ConfigSchema, type RawConfig } from './schema.js';
+
+export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId'> {
+  hostId: string;
+  ttl: { defaultSeconds: number; maxSeconds: number };
+  retentionSeconds: number;
+}
+
+/** Environment variables and the config path they set; `REPRO_CONFIG` names an optional YAML file. */
+const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list']> = [
+  ['PORT', 'port', 'int'],
+  ['HOST', 'host', 'string'],
+  ['REPRO_PUBLIC_URL', 'publicUrl', 'string'],
+  ['REDIS_URL', 'redisUrl', 'string'],
+  ['REPRO_REDIS_PREFIX', 'redisPrefix', 'string'],
+  ['REPRO_ADMIN_TOKEN', 'adminToken', 'string'],
+  ['REPRO_DATA_DIR', 'dataDir', 'string'],
+  ['REPRO_IMAGES_DIR', 'imagesDir', 'string'],
+  ['DOCKER_HOST', 'dockerHost', 'string'],
+  ['REPRO_HOST_ID', 'hostId', 'string'],
+  ['REPRO_DEBIAN_MIRROR', 'debianMirror', 'string'],
+  ['REPRO_ROLES', 'roles', 'list'],
+  ['REPRO_TTL_DEFAULT', 'ttl.default', 'string'],
+  ['REPRO_TTL_MAX', 'ttl.max', 'string'],
+  ['REPRO_LIMIT_CPUS', 'limits.cpus', 'number'],
+  ['REPRO_LIMIT_MEMORY_MB', 'limits.memoryMb', 'int'],
+  ['REPRO_LIMIT_PIDS', 'limits.pids', 'int'],
+  ['REPRO_BODY_LIMIT_BYTES', 'bodyLimitBytes', 'int'],
+  ['REPRO_PROVISION_CONCURRENCY', 'provisionConcurrency', 'int'],
+  ['REPRO_PROVISION_ATTEMPTS', 'provisionAttempts', 'int'],
+  ['REPRO_EXEC_TIMEOUT_MS', 'exec.timeoutMs', 'int'],
+  ['REPRO_MAINTENANCE_INTERVAL_MS', 'maintenanceIntervalMs', 'int'],
+  ['REPRO_RETENTION', 'retention', 'string'],
+  ['REPRO_LIBVIRT_URI', 'libvirt.uri', 'string'],
+  ['REPRO_VM_ENGINE', 'libvirt.engine', 'string'],
+  ['REPRO_LIBVIRT_NETWORK', 'libvirt.network', 'string'],
+  ['REPRO_SSH_HOST', 'libvirt.sshHost', 'string'],
+];
+
+/** Loads, merges (defaults < YAML file < environment) and validates; throws ConfigError naming the bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = readYaml(env['REPRO_CONFIG']);
+  for (const [name, path, type] of ENV_MAP) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, path, convert(name, value, type));
+  }
+  // Fill object defaults first so env overrides of one nested key keep the others.
+  const withDefaults = Value.Default(ConfigSchema, mergeDefaults(raw)) as unknown;
+  const errors = [...Value.Errors(ConfigSchema, withDefaults)];
+  if (errors.length > 0) {
+    const lines = errors.slice(0, 5).map((e) => `  ${settingName(e.path)}: ${e.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const valid = withDefaults as RawConfig;
+  const ttl = {
+    defaultSeconds: parseSetting('ttl.default', () => parseTtl(valid.ttl.default)),
+    maxSeconds: parseSetting('ttl.max', () => parseTtl(valid.ttl.max)),
+  };
+  if (ttl.defaultSeconds > ttl.maxSeconds) throw new ConfigError('invalid configuration: ttl.default is above ttl.max');
+  const { ttl: _ttl, retention, hostId, ...rest } = valid;
+  return {
+    ...rest,
+    dataDir: resolve(valid.dataDir),
+    imagesDir: resolve(valid.imagesDir),
+    hostId: hostId ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '-'),
+    ttl,
+    retentionSeconds: parseSetting('retention', () => parseTtl(retention)),
+  };
+}
+
+function readYaml(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`REPRO_CONFIG: cannot read ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`REPRO_CONFIG: ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`REPRO_CONFIG: ${path} must hold a mapping`);
+  return doc as Record<string, unknown>;
+}
+
+function convert(name: string, value: string, type: 'string' | 'int' | 'number' | 'list'): unknown {
+  if (type === 'string') return value;
+  if (type === 'list') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  const n = Number(value);
+  if (!Number.isFinite(n) || (type === 'int' && !Number.isInteger(n))) {
+    throw new ConfigError(`invalid configuration: ${name}="${value}" is not ${type === 'int' ? 'an integer' : 'a number'}`);
+  }
+  return n;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+/** Nested objects carry whole-object defaults; merge them under partial overrides. */
+function mergeDefaults(raw: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...raw };
+  for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
+    const fallback = (schema as { default?: unknown }).default;
+    const given = out[key];
+    if (isPlainObject(fallback) && isPlainObject(given)) out[key] = { ...fallback, ...given };
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function settingName(pointer: string): string {
+  const path = pointer.replace(/^\//, '').replace(/\//g, '.');
+  const envName = ENV_MAP.find(([, p]) => p === path)?.[0];
+  return envName ? `${path} (${envName})` : path || '(root)';
+}
+
+function parseSetting<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${name}: ${(err as Error).message}`);
+  }
+}

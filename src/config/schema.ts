@@ -1,0 +1,76 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Duration = Type.String({ minLength: 2, description: '30m, 8h, 2d or ISO 8601' });
+
+export const TicketSystemSchema = Type.Object(
+  {
+    webhookSecret: Type.Optional(Type.String({ minLength: 8 })),
+    baseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    locale: Type.Optional(Type.Union([Type.Literal('fr'), Type.Literal('en')])),
+  },
+  // Each system's adapter validates its own extra settings (credentials, trigger rules).
+  { additionalProperties: true },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+    host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    /** URL printed for humans and posted on tickets. */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    redisUrl: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+    redisPrefix: Type.String({ pattern: '^[A-Za-z0-9_.-]+$', default: 'repro' }),
+    adminToken: Type.Optional(Type.String({ minLength: 16 })),
+    dataDir: Type.String({ minLength: 1, default: 'data' }),
+    imagesDir: Type.String({ minLength: 1, default: 'images' }),
+    dockerHost: Type.Optional(Type.String({ minLength: 1 })),
+    hostId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' })),
+    debianMirror: Type.String({ pattern: '^https?://', default: 'http://deb.debian.org/debian' }),
+    /** Which parts run in this process: both for the embedded default. */
+    roles: Type.Array(Type.Union([Type.Literal('api'), Type.Literal('worker')]), { minItems: 1, default: ['api', 'worker'] }),
+    ttl: Type.Object(
+      { default: Duration, max: Duration },
+      { default: { default: '4h', max: '7d' } },
+    ),
+    limits: Type.Object(
+      {
+        cpus: Type.Number({ exclusiveMinimum: 0, maximum: 64 }),
+        memoryMb: Type.Integer({ minimum: 64 }),
+        pids: Type.Integer({ minimum: 16 }),
+      },
+      { default: { cpus: 1, memoryMb: 1024, pids: 512 } },
+    ),
+    vmLimits: Type.Object(
+      {
+        maxCpus: Type.Integer({ minimum: 1 }),
+        maxMemoryMb: Type.Integer({ minimum: 256 }),
+        maxDiskGb: Type.Integer({ minimum: 1 }),
+      },
+      { default: { maxCpus: 4, maxMemoryMb: 8192, maxDiskGb: 100 } },
+    ),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, default: 65536 }),
+    provisionConcurrency: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+    provisionAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
+    exec: Type.Object(
+      { timeoutMs: Type.Integer({ minimum: 100 }), maxOutputBytes: Type.Integer({ minimum: 1024 }) },
+      { default: { timeoutMs: 60000, maxOutputBytes: 1048576 } },
+    ),
+    maintenanceIntervalMs: Type.Integer({ minimum: 1000, default: 60000 }),
+    /** How long destroyed records stay readable for audit. */
+    retention: Type.String({ minLength: 2, default: '30d' }),
+    libvirt: Type.Object(
+      {
+        uri: Type.String({ minLength: 1 }),
+        engine: Type.Union([Type.Literal('auto'), Type.Literal('direct'), Type.Literal('pulumi')]),
+        network: Type.String({ minLength: 1 }),
+        /** Address the forwarded SSH ports listen on, and that access details name. */
+        sshHost: Type.String({ minLength: 1 }),
+      },
+      { default: { uri: 'qemu:///system', engine: 'auto', network: 'default', sshHost: '127.0.0.1' } },
+    ),
+    tickets: Type.Record(Type.String(), TicketSystemSchema, { default: {} }),
+  },
+  { additionalProperties: false },
+);
+
+export type RawConfig = Static<typeof ConfigSchema>;

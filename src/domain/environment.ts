@@ -1,0 +1,68 @@
+/** The environment record: what repro knows about one throwaway environment. Pure data. */
+export const ENVIRONMENT_STATES = ['requested', 'provisioning', 'ready', 'failed', 'destroying', 'destroyed'] as const;
+export type EnvironmentState = (typeof ENVIRONMENT_STATES)[number];
+
+export const ENVIRONMENT_KINDS = ['container', 'vm'] as const;
+export type EnvironmentKind = (typeof ENVIRONMENT_KINDS)[number];
+
+export interface TicketRef {
+  system: string;
+  id: string;
+  url?: string;
+  title?: string;
+}
+
+/** How to reach a ready environment; which fields are set depends on the kind. */
+export interface Access {
+  /** Container name or libvirt domain name. */
+  name: string;
+  /** Copy-pasteable way in, e.g. `docker exec -it repro-env-x bash` or `ssh -p 2201 repro@host`. */
+  command?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  /** Only ever returned to callers allowed to see this environment. */
+  privateKey?: string;
+}
+
+export interface EnvironmentError {
+  code: string;
+  message: string;
+}
+
+export interface EnvironmentRecord {
+  id: string;
+  state: EnvironmentState;
+  kind: EnvironmentKind;
+  image: string;
+  packages: string[];
+  ticket: TicketRef;
+  note?: string;
+  /** Name of the token (or ticket system) that asked for it. */
+  requester: string;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  /** Host whose worker holds the resources; destroy jobs go to that host's queue. */
+  hostId?: string;
+  /** Engine that applied a VM (`direct` or `pulumi`), or `docker`. */
+  engine?: string;
+  access?: Access;
+  error?: EnvironmentError;
+  /** A destroy was asked while provisioning; it wins when the provision step ends. */
+  destroyRequested?: boolean;
+  provisionStartedAt?: string;
+  readyAt?: string;
+  destroyedAt?: string;
+}
+
+/** An entry of the per-environment event stream: progress lines and audit. */
+export interface EnvironmentEvent {
+  id: string;
+  at: string;
+  type: string;
+  actor: string;
+  message: string;
+  state?: EnvironmentState;
+  data?: Record<string, unknown>;
+}

@@ -1,0 +1,85 @@
+/**
+ * The provider port. Adapters (docker/, libvirt/) own their clients: no dockerode or Pulumi
+ * type crosses this boundary. Every operation is idempotent: creating what exists replaces
+ * any partial leftover, destroying what is gone is success.
+ */
+import type { Access, EnvironmentKind, TicketRef } from '../domain/environment.js';
+import type { CatalogImage } from '../images/catalog.js';
+
+export interface ResourceLimits {
+  cpus: number;
+  memoryMb: number;
+  pids: number;
+  /** VM disk size; containers ignore it. */
+  diskGb?: number;
+}
+
+export interface ProvisionSpec {
+  envId: string;
+  ticket: Pick<TicketRef, 'system' | 'id'>;
+  image: CatalogImage;
+  packages: string[];
+  limits: ResourceLimits;
+}
+
+export interface ProvisionResult {
+  access: Access;
+  /** Recorded on the environment, e.g. the engine that applied a VM. */
+  engine: string;
+}
+
+/** One line of progress, streamed into the environment's events. */
+export type ProgressSink = (line: string) => void;
+
+export interface ManagedResource {
+  /** Provider-specific resource type: `container`, `network`, `domain`, `volume`, `stack`… */
+  type: string;
+  /** Provider-specific id or name, enough to remove it. */
+  id: string;
+  envId: string;
+  ticket?: string;
+}
+
+export interface ExecOptions {
+  timeoutMs: number;
+  maxOutputBytes: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** True when output was cut at maxOutputBytes. */
+  truncated: boolean;
+  timedOut: boolean;
+}
+
+export interface Provisioner {
+  readonly kind: EnvironmentKind;
+  /** Throws when the provider cannot be reached (used by /readyz). */
+  ping(): Promise<void>;
+  create(spec: ProvisionSpec, progress: ProgressSink): Promise<ProvisionResult>;
+  /** undefined when nothing of the environment exists. */
+  inspect(envId: string): Promise<{ running: boolean } | undefined>;
+  destroy(envId: string): Promise<void>;
+  /** Everything carrying our labels/metadata on this host. */
+  list(): Promise<ManagedResource[]>;
+  /** Removes one listed resource (the reconciler's orphan path). */
+  remove(resource: ManagedResource): Promise<void>;
+  exec(envId: string, command: string[], opts: ExecOptions): Promise<ExecResult>;
+}
+
+/** Labels carried by everything repro creates, so the reconciler can find orphans. */
+export const LABELS = {
+  managed: 'io.repro.managed',
+  environment: 'io.repro.environment',
+  ticket: 'io.repro.ticket',
+} as const;
+
+export function resourceLabels(spec: Pick<ProvisionSpec, 'envId' | 'ticket'>): Record<string, string> {
+  return {
+    [LABELS.managed]: 'true',
+    [LABELS.environment]: spec.envId,
+    [LABELS.ticket]: `${spec.ticket.system}:${spec.ticket.id}`,
+  };
+}
