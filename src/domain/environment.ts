@@ -25,6 +25,13 @@ export interface Access {
   privateKey?: string;
 }
 
+/** Resources asked for; containers use cpus/memory (and the configured pids limit), VMs also disk. */
+export interface Resources {
+  cpus: number;
+  memoryMb: number;
+  diskGb?: number;
+}
+
 export interface EnvironmentError {
   code: string;
   message: string;
@@ -36,6 +43,7 @@ export interface EnvironmentRecord {
   kind: EnvironmentKind;
   image: string;
   packages: string[];
+  resources: Resources;
   ticket: TicketRef;
   note?: string;
   /** Name of the token (or ticket system) that asked for it. */

@@ -16,6 +16,8 @@ export interface ResourceLimits {
 
 export interface ProvisionSpec {
   envId: string;
+  /** The deployment (its Redis prefix): services sharing a host never reap each other's resources. */
+  instance?: string;
   ticket: Pick<TicketRef, 'system' | 'id'>;
   image: CatalogImage;
   packages: string[];
@@ -38,6 +40,8 @@ export interface ManagedResource {
   id: string;
   envId: string;
   ticket?: string;
+  /** From the `io.repro.instance` label; the reconciler only removes its own instance's resources. */
+  instance?: string;
 }
 
 export interface ExecOptions {
@@ -74,12 +78,14 @@ export const LABELS = {
   managed: 'io.repro.managed',
   environment: 'io.repro.environment',
   ticket: 'io.repro.ticket',
+  instance: 'io.repro.instance',
 } as const;
 
-export function resourceLabels(spec: Pick<ProvisionSpec, 'envId' | 'ticket'>): Record<string, string> {
+export function resourceLabels(spec: Pick<ProvisionSpec, 'envId' | 'ticket' | 'instance'>): Record<string, string> {
   return {
     [LABELS.managed]: 'true',
     [LABELS.environment]: spec.envId,
     [LABELS.ticket]: `${spec.ticket.system}:${spec.ticket.id}`,
+    ...(spec.instance ? { [LABELS.instance]: spec.instance } : {}),
   };
 }

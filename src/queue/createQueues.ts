@@ -1,0 +1,92 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { EnvironmentKind, EnvironmentRecord } from '../domain/environment.js';
+import type { Keys } from '../store/keys.js';
+import { jobIds, queueNames } from './names.js';
+import type { DestroyJob, ExpireJob, ProvisionJob } from './payloads.js';
+
+export interface QueueOptions {
+  provisionAttempts: number;
+}
+
+export interface Queues {
+  provision(env: Pick<EnvironmentRecord, 'id' | 'kind'>): Promise<void>;
+  destroy(env: Pick<EnvironmentRecord, 'id' | 'hostId'>, reason: string, fallbackHost: string): Promise<void>;
+  /** Schedules the TTL: a delayed expire job at expiresAt; a previous one for another time is removed. */
+  scheduleExpiry(env: Pick<EnvironmentRecord, 'id' | 'expiresAt'>, previousExpiresAt?: string): Promise<void>;
+  hasJob(queue: string, jobId: string): Promise<boolean>;
+  /** Counts of waiting/active/delayed/failed jobs per queue, for /metrics. */
+  depths(): Promise<Array<{ queue: string; state: string; count: number }>>;
+  get(name: string): Queue;
+  close(): Promise<void>;
+}
+
+const KEEP = { removeOnComplete: { age: 86400 }, removeOnFail: { age: 7 * 86400 } } satisfies JobsOptions;
+
+export function createQueues(connection: Redis, k: Keys, opts: QueueOptions): Queues {
+  const open = new Map<string, Queue>();
+  const get = (name: string): Queue => {
+    let q = open.get(name);
+    if (!q) {
+      q = new Queue(name, { connection, prefix: k.queues });
+      open.set(name, q);
+    }
+    return q;
+  };
+
+  return {
+    async provision(env) {
+      const data: ProvisionJob = { envId: env.id };
+      await get(queueNames.provision(env.kind as EnvironmentKind)).add('provision', data, {
+        ...KEEP,
+        jobId: jobIds.provision(env.id),
+        attempts: opts.provisionAttempts,
+        backoff: { type: 'exponential', delay: 2000 },
+      });
+    },
+
+    async destroy(env, reason, fallbackHost) {
+      const data: DestroyJob = { envId: env.id, reason };
+      await get(queueNames.destroy(env.hostId ?? fallbackHost)).add('destroy', data, {
+        ...KEEP,
+        jobId: jobIds.destroy(env.id),
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 2000 },
+      });
+    },
+
+    async scheduleExpiry(env, previousExpiresAt) {
+      const q = get(queueNames.expire);
+      const at = Date.parse(env.expiresAt);
+      if (previousExpiresAt && previousExpiresAt !== env.expiresAt) {
+        // A stale expire job would be a no-op anyway (the processor re-checks expiresAt); removing it keeps the queue tidy.
+        await q.remove(jobIds.expire(env.id, Date.parse(previousExpiresAt))).catch(() => undefined);
+      }
+      const data: ExpireJob = { envId: env.id, expiresAt: env.expiresAt };
+      await q.add('expire', data, { ...KEEP, jobId: jobIds.expire(env.id, at), delay: Math.max(0, at - Date.now()), attempts: 5, backoff: { type: 'exponential', delay: 1000 } });
+    },
+
+    async hasJob(queue, jobId) {
+      const job = await get(queue).getJob(jobId);
+      if (!job) return false;
+      const state = await job.getState();
+      return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+    },
+
+    async depths() {
+      const out: Array<{ queue: string; state: string; count: number }> = [];
+      for (const [name, q] of open) {
+        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
+        for (const [state, count] of Object.entries(counts)) out.push({ queue: name, state, count });
+      }
+      return out;
+    },
+
+    get,
+
+    async close() {
+      await Promise.all([...open.values()].map((q) => q.close()));
+      open.clear();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Clock } from '../clock.js';
+import type { EnvironmentRecord } from '../domain/environment.js';
+import { ReproError, isRetryable } from '../errors.js';
+import type { Catalog } from '../images/catalog.js';
+import type { Metrics } from '../metrics.js';
+import type { Provisioner } from '../provisioners/port.js';
+import type { Queues } from '../queue/createQueues.js';
+import { ProvisionJob, parsePayload } from '../queue/payloads.js';
+import type { EnvironmentStore } from '../store/environmentStore.js';
+import type { EventStore } from '../store/eventStore.js';
+
+export interface ProvisionDeps {
+  hostId: string;
+  instance: string;
+  pidsLimit: number;
+  clock: Clock;
+  catalog: Catalog;
+  store: EnvironmentStore;
+  events: EventStore;
+  queues: Queues;
+  metrics: Metrics;
+  provisioner: Provisioner;
+}
+
+const ACTOR = 'worker';
+
+/** One provision attempt. Errors tell BullMQ whether to retry; the last failure gives up to destroying. */
+export function createProvisionProcessor(deps: ProvisionDeps) {
+  const { store, events, queues, provisioner } = deps;
+
+  async function giveUp(env: EnvironmentRecord, reason: string): Promise<void> {
+    const r = await store.transition(env.id, { to: 'destroying', from: ['failed', 'provisioning'], event: { type: 'gave-up', actor: ACTOR, message: `giving up: ${reason}` } });
+    if (r.ok) await queues.destroy({ id: env.id, hostId: deps.hostId }, 'provisioning gave up', deps.hostId);
+  }
+
+  return async function processProvision(job: Job): Promise<void> {
+    const { envId } = parsePayload(ProvisionJob, job.data);
+    const env = await store.get(envId);
+    if (!env || env.state === 'destroying' || env.state === 'destroyed' || env.state === 'ready') return;
+
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? 1;
+    // From requested or failed (a retry), or provisioning again when a worker died mid-attempt.
+    const start = await store.transition(envId, {
+      to: 'provisioning',
+      from: ['requested', 'failed', 'provisioning'],
+      divertOnDestroyRequest: 'destroying',
+      patch: { hostId: deps.hostId, provisionStartedAt: deps.clock.now().toISOString() },
+      unset: ['error'],
+      event: { type: 'provisioning', actor: ACTOR, message: `attempt ${attempt} of ${maxAttempts} on host ${deps.hostId}` },
+    });
+    if (!start.ok) return;
+    if (start.to === 'destroying') {
+      await queues.destroy({ id: envId, hostId: deps.hostId }, 'destroy requested before provisioning', deps.hostId);
+      return;
+    }
+
+    const image = deps.catalog.get(env.image);
+    try {
+      if (!image) throw new ReproError('image_missing', `image ${env.image} left the catalog`, { retryable: false });
+      const progress = (line: string) => {
+        void events.append(envId, { type: 'progress', actor: ACTOR, message: line.slice(0, 2000) }).catch(() => undefined);
+      };
+      const result = await provisioner.create(
+        { envId, instance: deps.instance, ticket: env.ticket, image, packages: env.packages, limits: { ...env.resources, pids: deps.pidsLimit } },
+        progress,
+      );
+      const readyAt = deps.clock.now();
+      const done = await store.transition(envId, {
+        to: 'ready',
+        from: ['provisioning'],
+        divertOnDestroyRequest: 'destroying',
+        patch: { access: result.access, engine: result.engine, readyAt: readyAt.toISOString() },
+        event: { type: 'ready', actor: ACTOR, message: `ready: ${result.access.command ?? result.access.name}` },
+      });
+      if (done.ok && done.to === 'destroying') {
+        await queues.destroy({ id: envId, hostId: deps.hostId }, 'destroy requested during provisioning', deps.hostId);
+      } else if (done.ok) {
+        deps.metrics.provisionDuration.observe({ kind: env.kind, image: env.image }, (readyAt.getTime() - Date.parse(env.createdAt)) / 1000);
+      }
+    } catch (err) {
+      const retry = isRetryable(err) && attempt < maxAttempts;
+      const error = { code: err instanceof ReproError ? err.code : 'provision_failed', message: (err as Error).message.slice(0, 4000) };
+      deps.metrics.provisionFailures.inc({ kind: env.kind, final: String(!retry) });
+      await store.transition(envId, {
+        to: 'failed',
+        from: ['provisioning'],
+        patch: { error },
+        event: { type: 'failed', actor: ACTOR, message: `attempt ${attempt} failed: ${error.message}`, data: { retry } },
+      });
+      if (!retry) {
+        await giveUp(env, error.message);
+        throw new UnrecoverableError(error.message);
+      }
+      throw err;
+    }
+  };
+}

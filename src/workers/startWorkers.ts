@@ -1,0 +1,60 @@
+import { Worker, type Job, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { EnvironmentKind } from '../domain/environment.js';
+import type { Provisioner } from '../provisioners/port.js';
+import { queueNames } from '../queue/names.js';
+import type { Deps } from '../deps.js';
+import { createDestroyProcessor } from './destroyProcessor.js';
+import { createExpireProcessor } from './expireProcessor.js';
+import { createMaintenanceProcessor } from './maintenanceProcessor.js';
+import { createProvisionProcessor } from './provisionProcessor.js';
+
+export interface Workers {
+  close(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** How long a job lock lives: a dead worker's job is retried after about this long. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+/** Starts the workers for the provisioners this host serves, plus TTL expiry and this host's maintenance. */
+export async function startWorkers(deps: Deps, connection: Redis, opts: WorkerOptions = {}): Promise<Workers> {
+  const { config, log } = deps;
+  const prefix = deps.keys.queues;
+  const workers: Worker[] = [];
+  const lock = {
+    ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
+    ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
+  };
+  const add = (name: string, processor: Processor, concurrency: number) => {
+    const worker = new Worker(name, processor, { connection, prefix, concurrency, ...lock });
+    worker.on('failed', (job: Job | undefined, err: Error) => log.warn({ queue: name, jobId: job?.id, err: err.message }, 'job failed'));
+    worker.on('error', (err) => log.error({ queue: name, err: err.message }, 'worker error'));
+    workers.push(worker);
+  };
+
+  const provisioners = deps.provisioners as Partial<Record<EnvironmentKind, Provisioner>>;
+  for (const [kind, provisioner] of Object.entries(provisioners) as Array<[EnvironmentKind, Provisioner]>) {
+    add(queueNames.provision(kind), createProvisionProcessor({ ...deps, hostId: config.hostId, instance: config.redisPrefix, pidsLimit: config.limits.pids, provisioner }), config.provisionConcurrency);
+  }
+  add(queueNames.destroy(config.hostId), createDestroyProcessor({ ...deps, provisioners }), 10);
+  add(queueNames.expire, createExpireProcessor(deps), 5);
+  const maintenance = createMaintenanceProcessor({
+    ...deps, hostId: config.hostId, instance: config.redisPrefix, provisioners,
+    log: (msg, data) => log.info(data ?? {}, msg),
+  });
+  add(queueNames.maintenance(config.hostId), async () => maintenance(), 1);
+  await deps.queues.get(queueNames.maintenance(config.hostId)).upsertJobScheduler(
+    'sweep', { every: config.maintenanceIntervalMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+
+  return {
+    async close() {
+      // Let running jobs finish their current step; a killed one is retried elsewhere after its lock expires.
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
