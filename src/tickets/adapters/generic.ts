@@ -1,0 +1,64 @@
+import { ValidationError } from '../../errors.js';
+import type { TicketRef } from '../../domain/environment.js';
+import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
+import type { TicketSettings } from '../settings.js';
+import { header, verifyPrefixedHmac } from '../signature.js';
+import { deliveryId, isObject, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { sendApiRequest } from '../sendApiRequest.js';
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._#-]{0,99}$/;
+const LIFECYCLE = { resolved: 'ticket.resolved', closed: 'ticket.closed', reopened: 'ticket.reopened', deleted: 'ticket.deleted' } as const;
+
+/**
+ * Our documented format for any system that can POST JSON (docs/tickets/generic.md):
+ * `{event: "created|commented|resolved|closed|reopened|deleted", ticket: {id, url?, title?},
+ * author, text?}`, signed `X-Repro-Signature: sha256=<hex HMAC-SHA256(body)>`, optional
+ * `X-Repro-Delivery` id. Comments go to `commentUrl` when one is configured.
+ */
+export function createGenericAdapter(settings: TicketSettings<'generic'>, deps: AdapterDeps): TicketAdapter {
+  return {
+    system: 'generic',
+    locale: settings.locale ?? 'fr',
+
+    verify(req) {
+      verifyPrefixedHmac(req, 'x-repro-signature', 'sha256', settings.webhookSecret);
+    },
+
+    parse(rawBody, headers) {
+      const body = parseJsonObject(rawBody);
+      const event = str(body, 'event');
+      const t = body['ticket'];
+      const id = isObject(t) ? t['id'] : undefined;
+      if (typeof id !== 'string' || !ID.test(id)) throw new ValidationError('ticket.id must be a string of letters, digits and . _ # -', 'ticket.id');
+      const ticket: TicketRef = { system: 'generic', id };
+      const url = str(t, 'url');
+      if (url && /^https?:\/\//.test(url)) ticket.url = url;
+      const title = str(t, 'title');
+      if (title) ticket.title = title.slice(0, 200);
+      const author = str(body, 'author') ?? 'generic';
+      if (sameAccount(author, settings.serviceAccount)) return [];
+      const delivery = deliveryId('generic', header(headers, 'x-repro-delivery'), rawBody);
+      if (event === 'created' || event === 'commented') {
+        const status: TicketStatus = { raw: 'open', state: 'open' };
+        return requestEvents({ ticket, deliveryId: delivery, author, status, texts: [str(body, 'text') ?? ''], triggered: false }, deps.catalog);
+      }
+      if (event !== undefined && event in LIFECYCLE) {
+        const type = LIFECYCLE[event as keyof typeof LIFECYCLE];
+        const state = event === 'reopened' ? 'open' : event;
+        const status = { raw: event, state } as TicketStatus;
+        return [{ type, ticket, deliveryId: delivery, author, status, observed: false }];
+      }
+      throw new ValidationError(`event must be one of created, commented, ${Object.keys(LIFECYCLE).join(', ')}`, 'event');
+    },
+
+    async postComment(ticket, text, opts) {
+      if (!settings.commentUrl) return;
+      await sendApiRequest({
+        system: 'generic', method: 'POST', timeoutMs: settings.timeoutMs ?? 10000,
+        url: settings.commentUrl,
+        headers: settings.commentToken ? { authorization: `Bearer ${settings.commentToken}` } : {},
+        body: { ticket: { id: ticket.id }, text, internal: opts.internal },
+      });
+    },
+  };
+}

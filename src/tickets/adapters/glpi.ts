@@ -1,0 +1,150 @@
+import { UnauthorizedError, ValidationError } from '../../errors.js';
+import type { TicketRef } from '../../domain/environment.js';
+import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
+import type { TicketSettings } from '../settings.js';
+import { header, hmacHex, safeEqual } from '../signature.js';
+import { at, deliveryId, htmlToText, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, str } from '../payload.js';
+import { sendApiRequest } from '../sendApiRequest.js';
+import { textToHtml } from '../textToHtml.js';
+
+/**
+ * GLPI 11 native webhooks (src/Webhook.php): body `{"event": "new|update|delete", "item": <HL API
+ * v2 schema>}` pretty-printed, plus `parent_item` for followups; `X-GLPI-signature` is
+ * hex HMAC-SHA256(secret, body . X-GLPI-timestamp). Sent by cron, possibly minutes later, so the
+ * timestamp is not checked for age: deliveries are deduplicated instead.
+ */
+export function createGlpiAdapter(settings: TicketSettings<'glpi'>, deps: AdapterDeps): TicketAdapter {
+  const resolved = new Set(settings.statuses?.resolved ?? [5]);
+  const closed = new Set(settings.statuses?.closed ?? [6]);
+  const base = (settings.baseUrl ?? '').replace(/\/+$/, '');
+  const timeoutMs = settings.timeoutMs ?? 10000;
+
+  function statusOf(item: unknown): TicketStatus {
+    const id = at(item, 'status.id');
+    if (typeof id !== 'number') return { raw: 'unknown', state: 'open' };
+    const state = resolved.has(id) ? 'resolved' : closed.has(id) ? 'closed' : 'open';
+    return { raw: String(id), state };
+  }
+
+  function categoryMatches(item: unknown): boolean {
+    const trigger = settings.trigger;
+    if (!trigger) return false;
+    const id = at(item, 'category.id');
+    const name = str(item, 'category.name') ?? str(item, 'category.completename');
+    return (typeof id === 'number' && (trigger.categoryIds ?? []).includes(id)) || (name !== undefined && (trigger.categoryNames ?? []).includes(name));
+  }
+
+  function ticketRef(id: string, title?: string): TicketRef {
+    const ref: TicketRef = { system: 'glpi', id };
+    if (base) ref.url = `${base}/front/ticket.form.php?id=${id}`;
+    if (title) ref.title = title;
+    return ref;
+  }
+
+  return {
+    system: 'glpi',
+    locale: settings.locale ?? 'fr',
+
+    verify(req) {
+      if (!settings.webhookSecret) throw new UnauthorizedError('no webhook secret is configured for glpi');
+      const signature = header(req.headers, 'x-glpi-signature');
+      const timestamp = header(req.headers, 'x-glpi-timestamp');
+      if (!signature || !timestamp) throw new UnauthorizedError('missing X-GLPI-signature or X-GLPI-timestamp header');
+      const expected = hmacHex('sha256', settings.webhookSecret, req.rawBody, timestamp);
+      if (!safeEqual(signature.trim().toLowerCase(), expected)) throw new UnauthorizedError('bad X-GLPI-signature');
+    },
+
+    // Webhook::validateCRAChallenge sends `GET ?crc_token=T` and expects hex HMAC-SHA256(secret, T) as the body.
+    challenge(query) {
+      const token = query['crc_token'];
+      if (token === undefined || !settings.webhookSecret) return undefined;
+      return hmacHex('sha256', settings.webhookSecret, token);
+    },
+
+    parse(rawBody, headers) {
+      const body = parseJsonObject(rawBody);
+      const event = str(body, 'event');
+      const item = body['item'];
+      if (!isObject(item) || !event) throw new ValidationError('a GLPI delivery has "event" and "item"', 'item');
+      const id = deliveryId('glpi', undefined, rawBody, header(headers, 'x-glpi-timestamp') ?? '');
+
+      // A followup (ITILFollowup webhook): the ticket is items_id, its state is in parent_item.
+      if (item['itemtype'] !== undefined) {
+        if (item['itemtype'] !== 'Ticket' || event !== 'new') return [];
+        const parent = body['parent_item'];
+        const ticket = ticketRef(intId(body, 'item.items_id'), str(parent, 'name'));
+        const content = str(item, 'content') ?? '';
+        return requestEvents(
+          { ticket, deliveryId: id, author: 'glpi', status: statusOf(parent), texts: [htmlToText(content)], triggered: false },
+          deps.catalog,
+        );
+      }
+
+      const ticket = ticketRef(intId(body, 'item.id'), str(item, 'name'));
+      const status = statusOf(item);
+      const author = requesterOf(item);
+      if (event === 'delete') return [{ type: 'ticket.deleted', ticket, deliveryId: id, author, status: { ...status, state: 'deleted' }, observed: false }];
+      const events: TicketEvent[] = [];
+      if (event === 'new') {
+        events.push(
+          ...requestEvents(
+            {
+              ticket, deliveryId: id, author, status,
+              texts: [htmlToText(str(item, 'content') ?? '')],
+              triggered: categoryMatches(item),
+              ...(settings.defaultRequest ? { triggerArgs: settings.defaultRequest } : {}),
+            },
+            deps.catalog,
+          ),
+        );
+      }
+      // GLPI sends only the current status: the handler compares it with the last one it saw.
+      if (event === 'update') events.push(observedLifecycle({ ticket, deliveryId: id, author, status }));
+      return events;
+    },
+
+    async postComment(ticket, text, opts) {
+      const content = textToHtml(text);
+      if (settings.api === 'v2') {
+        await sendApiRequest({
+          system: 'glpi', method: 'POST', timeoutMs,
+          url: `${base}/api.php/v2/Assistance/Ticket/${encodeURIComponent(ticket.id)}/Timeline/Followup`,
+          headers: { authorization: `Bearer ${settings.apiToken ?? ''}` },
+          body: { content, is_private: opts.internal },
+        });
+        return;
+      }
+      // API v1: a session per comment keeps the worker stateless; comments are rare.
+      const appToken = { 'app-token': settings.appToken ?? '' };
+      const session = await sendApiRequest({
+        system: 'glpi', method: 'GET', timeoutMs, url: `${base}/apirest.php/initSession`,
+        headers: { ...appToken, authorization: `user_token ${settings.userToken ?? ''}` },
+      });
+      const token = str(await session.json(), 'session_token');
+      if (!token) throw new ValidationError('glpi: initSession returned no session_token');
+      try {
+        await sendApiRequest({
+          system: 'glpi', method: 'POST', timeoutMs, url: `${base}/apirest.php/ITILFollowup/`,
+          headers: { ...appToken, 'session-token': token },
+          body: { input: { itemtype: 'Ticket', items_id: Number(ticket.id), content, is_private: opts.internal ? 1 : 0 } },
+        });
+      } finally {
+        await sendApiRequest({
+          system: 'glpi', method: 'GET', timeoutMs, url: `${base}/apirest.php/killSession`,
+          headers: { ...appToken, 'session-token': token },
+        }).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** The HL API ticket has no "last updater"; the requester in `team` is the best author we have. */
+function requesterOf(item: unknown): string {
+  const team = at(item, 'team');
+  if (Array.isArray(team)) {
+    const requester = team.find((m) => isObject(m) && m['role'] === 'requester' && m['type'] === 'User');
+    const name = str(requester, 'name');
+    if (name) return name;
+  }
+  return 'glpi';
+}

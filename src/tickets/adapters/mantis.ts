@@ -1,0 +1,76 @@
+import { ValidationError } from '../../errors.js';
+import type { TicketRef } from '../../domain/environment.js';
+import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
+import type { TicketSettings } from '../settings.js';
+import { verifyPrefixedHmac } from '../signature.js';
+import { at, deliveryId, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { sendApiRequest } from '../sendApiRequest.js';
+
+/**
+ * MantisBT has no webhooks; our plugin (integrations/mantisbt) posts
+ * `{event: "report|update|bulk|note|delete", user: {id, name}, issue: <REST issue object>, note?}`
+ * where the issue is what `GET /api/rest/issues/{id}` returns (`id`, `summary`, `description`,
+ * `status: {id, name}`, `tags: [{id, name}]`), signed `X-Mantis-Signature: sha256=<hex>`.
+ */
+export function createMantisAdapter(settings: TicketSettings<'mantis'>, deps: AdapterDeps): TicketAdapter {
+  const base = (settings.baseUrl ?? '').replace(/\/+$/, '');
+  const resolvedAt = settings.resolvedThreshold ?? 80;
+  const closedAt = settings.closedStatus ?? 90;
+  const tags = settings.trigger?.tags ?? [];
+
+  return {
+    system: 'mantis',
+    locale: settings.locale ?? 'fr',
+
+    verify(req) {
+      verifyPrefixedHmac(req, 'x-mantis-signature', 'sha256', settings.webhookSecret);
+    },
+
+    parse(rawBody) {
+      const body = parseJsonObject(rawBody);
+      const event = str(body, 'event');
+      const issue = body['issue'];
+      if (!isObject(issue) || !event) throw new ValidationError('a MantisBT delivery has "event" and "issue"', 'issue');
+      const id = intId(body, 'issue.id');
+      const ticket: TicketRef = { system: 'mantis', id };
+      if (base) ticket.url = `${base}/view.php?id=${id}`;
+      const summary = str(issue, 'summary');
+      if (summary) ticket.title = summary;
+      const statusId = at(issue, 'status.id');
+      const n = typeof statusId === 'number' ? statusId : 10;
+      const status: TicketStatus = { raw: str(issue, 'status.name') ?? String(n), state: n >= closedAt ? 'closed' : n >= resolvedAt ? 'resolved' : 'open' };
+      const author = str(body, 'user.name') ?? 'mantis';
+      if (sameAccount(author, settings.serviceAccount, str(body, 'user.id'))) return [];
+      const common = { ticket, deliveryId: deliveryId('mantis', undefined, rawBody), author, status };
+
+      if (event === 'delete') return [{ ...common, status: { ...status, state: 'deleted' }, type: 'ticket.deleted', observed: false }];
+      if (event === 'note') return requestEvents({ ...common, texts: [str(body, 'note.text') ?? ''], triggered: false }, deps.catalog);
+      if (event === 'report') {
+        const issueTags = Array.isArray(issue['tags']) ? issue['tags'].map((t) => str(t, 'name')) : [];
+        return requestEvents(
+          {
+            ...common,
+            texts: [str(issue, 'description') ?? ''],
+            triggered: tags.some((t) => issueTags.includes(t)),
+            ...(settings.defaultRequest ? { triggerArgs: settings.defaultRequest } : {}),
+          },
+          deps.catalog,
+        );
+      }
+      // update and bulk carry the issue as it is now; the handler compares with the last status seen.
+      if (event === 'update' || event === 'bulk') return [observedLifecycle(common)];
+      return [];
+    },
+
+    async postComment(ticket, text, opts) {
+      if (!/^[0-9]+$/.test(ticket.id)) throw new ValidationError(`mantis: issue id "${ticket.id}" is not a number`);
+      await sendApiRequest({
+        system: 'mantis', method: 'POST', timeoutMs: settings.timeoutMs ?? 10000,
+        url: `${base}/api/rest/issues/${ticket.id}/notes`,
+        // MantisBT takes the API token bare, without a scheme.
+        headers: { authorization: settings.token ?? '' },
+        body: { text, view_state: { name: opts.internal ? 'private' : 'public' } },
+      });
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { ValidationError } from '../../errors.js';
+import type { TicketRef } from '../../domain/environment.js';
+import type { AdapterDeps, TicketAdapter, TicketState, TicketStatus } from '../port.js';
+import type { TicketSettings } from '../settings.js';
+import { verifyPrefixedHmac } from '../signature.js';
+import { deliveryId, intId, isObject, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { sendApiRequest } from '../sendApiRequest.js';
+
+/**
+ * Request Tracker has no webhooks; our Scrip (integrations/rt) posts
+ * `{event: "create|correspond|comment|status", ticket: {id, Subject, Status, Queue},
+ * transaction: {id, Type, Creator, OldValue, NewValue, Content}}` with the field names of RT's
+ * own REST 2 ticket and transaction resources, signed `X-Repro-Signature: sha256=<hex>`.
+ */
+export function createRtAdapter(settings: TicketSettings<'rt'>, deps: AdapterDeps): TicketAdapter {
+  const base = (settings.baseUrl ?? '').replace(/\/+$/, '');
+  const closed = new Set(settings.closedStatuses ?? ['resolved', 'rejected', 'deleted']);
+  const stateOf = (s: string): TicketState => (s === 'deleted' ? 'deleted' : s === 'resolved' ? 'resolved' : closed.has(s) ? 'closed' : 'open');
+
+  return {
+    system: 'rt',
+    locale: settings.locale ?? 'fr',
+
+    verify(req) {
+      verifyPrefixedHmac(req, 'x-repro-signature', 'sha256', settings.webhookSecret);
+    },
+
+    parse(rawBody) {
+      const body = parseJsonObject(rawBody);
+      const event = str(body, 'event');
+      const t = body['ticket'];
+      if (!isObject(t) || !event) throw new ValidationError('an RT delivery has "event" and "ticket"', 'ticket');
+      const id = intId(body, 'ticket.id');
+      const ticket: TicketRef = { system: 'rt', id };
+      if (base) ticket.url = `${base}/Ticket/Display.html?id=${id}`;
+      const subject = str(t, 'Subject');
+      if (subject) ticket.title = subject;
+      const raw = str(t, 'Status') ?? 'new';
+      const status: TicketStatus = { raw, state: stateOf(raw) };
+      const author = str(body, 'transaction.Creator') ?? 'rt';
+      if (sameAccount(author, settings.serviceAccount)) return [];
+      const common = { ticket, deliveryId: deliveryId('rt', str(body, 'transaction.id'), rawBody), author, status };
+
+      if (event === 'status') {
+        // RT names the old and new status in the transaction: a real transition, not an observation.
+        const before = stateOf(str(body, 'transaction.OldValue') ?? '');
+        if (status.state === 'open') return before === 'open' ? [] : [{ ...common, type: 'ticket.reopened', observed: false }];
+        const type = status.state === 'deleted' ? 'ticket.deleted' : status.state === 'resolved' ? 'ticket.resolved' : 'ticket.closed';
+        return [{ ...common, type, observed: false }];
+      }
+      if (event === 'create' || event === 'correspond' || event === 'comment') {
+        return requestEvents({ ...common, texts: [str(body, 'transaction.Content') ?? ''], triggered: false }, deps.catalog);
+      }
+      return [];
+    },
+
+    async postComment(ticket, text) {
+      if (!/^[0-9]+$/.test(ticket.id)) throw new ValidationError(`rt: ticket id "${ticket.id}" is not a number`);
+      // A comment (not a correspondence) is RT's internal note: requestors never receive it.
+      await sendApiRequest({
+        system: 'rt', method: 'POST', timeoutMs: settings.timeoutMs ?? 10000,
+        url: `${base}/REST/2.0/ticket/${ticket.id}/comment`,
+        headers: { authorization: `token ${settings.token ?? ''}` },
+        body: { Content: text, ContentType: 'text/plain' },
+      });
+    },
+  };
+}

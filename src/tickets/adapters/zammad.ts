@@ -1,0 +1,74 @@
+import { ValidationError } from '../../errors.js';
+import type { TicketRef } from '../../domain/environment.js';
+import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
+import type { TicketSettings } from '../settings.js';
+import { header, verifyPrefixedHmac } from '../signature.js';
+import { at, deliveryId, htmlToText, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { sendApiRequest } from '../sendApiRequest.js';
+
+/**
+ * Zammad webhooks fired by a Trigger (app/jobs/trigger_webhook_job.rb): body `{ticket, article}`,
+ * records with their associations expanded (`created_by`, `updated_by` as user objects);
+ * `X-Hub-Signature: sha1=<hex HMAC-SHA1(body)>`; `X-Zammad-Delivery` is the job id, kept by
+ * retries. Only the current `ticket.state` is sent: transitions come from last-status memory.
+ */
+export function createZammadAdapter(settings: TicketSettings<'zammad'>, deps: AdapterDeps): TicketAdapter {
+  const base = (settings.baseUrl ?? '').replace(/\/+$/, '');
+  const closedStates = new Set(settings.closedStates ?? ['closed', 'merged', 'removed']);
+  const tags = settings.trigger?.tags ?? [];
+
+  return {
+    system: 'zammad',
+    locale: settings.locale ?? 'fr',
+
+    verify(req) {
+      verifyPrefixedHmac(req, 'x-hub-signature', 'sha1', settings.webhookSecret);
+    },
+
+    parse(rawBody, headers) {
+      const body = parseJsonObject(rawBody);
+      const t = body['ticket'];
+      if (!isObject(t)) throw new ValidationError('a Zammad delivery has a "ticket" object', 'ticket');
+      const id = intId(body, 'ticket.id');
+      const ticket: TicketRef = { system: 'zammad', id };
+      if (base) ticket.url = `${base}/#ticket/zoom/${id}`;
+      const title = str(t, 'title');
+      if (title) ticket.title = title;
+      const state = str(t, 'state') ?? 'unknown';
+      const status: TicketStatus = { raw: state, state: closedStates.has(state) ? (state === 'removed' ? 'deleted' : 'closed') : 'open' };
+      const article = body['article'];
+      const actor = isObject(article) ? article['created_by'] : t['updated_by'];
+      const author = str(actor, 'login') ?? str(actor, 'email') ?? 'zammad';
+      if (sameAccount(author, settings.serviceAccount, str(actor, 'email'))) return [];
+      const delivery = deliveryId('zammad', header(headers, 'x-zammad-delivery'), rawBody);
+
+      const bodyText = str(article, 'body') ?? '';
+      const text = str(article, 'content_type') === 'text/html' ? htmlToText(bodyText) : bodyText;
+      // Tags are not part of the default payload; a custom payload adds `"tags": "#{ticket.tags}"`.
+      // Counted only on the first article so a later update does not ask again.
+      const ticketTags = Array.isArray(t['tags']) ? t['tags'].map(String) : (str(t, 'tags') ?? '').split(/\s*,\s*/);
+      const firstArticle = (at(t, 'article_count') ?? 1) === 1;
+      const events: TicketEvent[] = requestEvents(
+        {
+          ticket, deliveryId: delivery, author, status,
+          texts: [text],
+          triggered: firstArticle && tags.some((tag) => ticketTags.includes(tag)),
+          ...(settings.defaultRequest ? { triggerArgs: settings.defaultRequest } : {}),
+        },
+        deps.catalog,
+      );
+      events.push(observedLifecycle({ ticket, deliveryId: delivery, author, status }));
+      return events;
+    },
+
+    async postComment(ticket, text, opts) {
+      if (!/^[0-9]+$/.test(ticket.id)) throw new ValidationError(`zammad: ticket id "${ticket.id}" is not a number`);
+      await sendApiRequest({
+        system: 'zammad', method: 'POST', timeoutMs: settings.timeoutMs ?? 10000,
+        url: `${base}/api/v1/ticket_articles`,
+        headers: { authorization: `Token token=${settings.token ?? ''}` },
+        body: { ticket_id: Number(ticket.id), body: text, content_type: 'text/plain', type: 'note', internal: opts.internal },
+      });
+    },
+  };
+}

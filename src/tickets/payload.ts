@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { ValidationError } from '../errors.js';
+import type { Catalog } from '../images/catalog.js';
+import { findReproLine, parseReproCommand } from './reproCommand.js';
+import type { TicketEvent, TicketStatus } from './port.js';
+import type { TicketRef } from '../domain/environment.js';
+
+export type Json = Record<string, unknown>;
+
+export function parseJsonObject(rawBody: Buffer): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new ValidationError('the body is not valid JSON', 'body');
+  }
+  if (!isObject(value)) throw new ValidationError('the body must be a JSON object', 'body');
+  return value;
+}
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads `a.b.c`; undefined when any step is missing. */
+export function at(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[key];
+  }
+  return cur;
+}
+
+export function str(obj: unknown, path: string): string | undefined {
+  const v = at(obj, path);
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/** A numeric ticket id: a positive JSON integer, nothing else (a string or float id is a malformed delivery). */
+export function intId(obj: unknown, path: string): string {
+  const v = at(obj, path);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
+    throw new ValidationError(`${path} must be a positive integer`, path);
+  }
+  return String(v);
+}
+
+/** The delivery id the system sends, else a hash of the exact bytes: a retried delivery keeps the same id either way. */
+export function deliveryId(system: string, headerValue: string | undefined, ...signed: Array<Buffer | string>): string {
+  if (headerValue && /^[A-Za-z0-9._:-]{1,200}$/.test(headerValue)) return `${system}:${headerValue}`;
+  const hash = createHash('sha256');
+  for (const part of signed) hash.update(part);
+  return `${system}:sha256:${hash.digest('hex')}`;
+}
+
+/** Rich-text bodies (GLPI, Zammad, Jira DC) reduced to lines, so a `/repro` line is found wherever the editor put it. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<\s*(br|\/p|\/div|\/li|\/h[1-6])\s*\/?>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#0?39;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+export interface RequestSource {
+  ticket: TicketRef;
+  deliveryId: string;
+  author: string;
+  status: TicketStatus;
+  /** Texts that are new in this delivery (description of a new ticket, a new comment). */
+  texts: string[];
+  /** A configured trigger (tag, label, category, custom field) matched in this delivery. */
+  triggered: boolean;
+  /** Words after `/repro` the trigger stands for, from a custom field or `defaultRequest`. */
+  triggerArgs?: string;
+}
+
+/**
+ * The request a delivery carries, if any: a `/repro` line wins over a trigger. A request on a
+ * resolved or closed ticket is ignored; a malformed one becomes `repro.rejected` so the
+ * author learns what is wrong.
+ */
+export function requestEvents(source: RequestSource, catalog: Catalog): TicketEvent[] {
+  if (source.status.state !== 'open') return [];
+  const line = source.texts.map(findReproLine).find((l) => l !== undefined);
+  const args = line ?? (source.triggered ? source.triggerArgs : undefined);
+  const base = { ticket: source.ticket, deliveryId: source.deliveryId, author: source.author, status: source.status };
+  if (args === undefined) {
+    if (!source.triggered) return [];
+    return [{ ...base, type: 'repro.rejected', reason: 'this ticket asks for an environment but names no image: add a /repro line' }];
+  }
+  try {
+    return [{ ...base, type: 'repro.requested', request: parseReproCommand(args, catalog) }];
+  } catch (err) {
+    if (err instanceof ValidationError) return [{ ...base, type: 'repro.rejected', reason: err.message }];
+    throw err;
+  }
+}
+
+/** The lifecycle event matching a status, for systems that only send the current status. */
+export function observedLifecycle(
+  base: { ticket: TicketRef; deliveryId: string; author: string; status: TicketStatus },
+): TicketEvent {
+  const type =
+    base.status.state === 'resolved' ? 'ticket.resolved'
+    : base.status.state === 'closed' ? 'ticket.closed'
+    : base.status.state === 'deleted' ? 'ticket.deleted'
+    : 'ticket.reopened';
+  return { ...base, type, observed: true };
+}
+
+export function sameAccount(author: string, serviceAccount: string | undefined, ...aliases: Array<string | undefined>): boolean {
+  if (!serviceAccount) return false;
+  const want = serviceAccount.toLowerCase();
+  return [author, ...aliases].some((a) => a !== undefined && a.toLowerCase() === want);
+}
