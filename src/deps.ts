@@ -1,0 +1,73 @@
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config/loadConfig.js';
+import { systemClock, type Clock } from './clock.js';
+import type { EnvironmentKind } from './domain/environment.js';
+import { createEnvironmentService, type EnvironmentService } from './environments/service.js';
+import type { Catalog } from './images/catalog.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import type { Provisioner } from './provisioners/port.js';
+import { createQueues, type Queues } from './queue/createQueues.js';
+import { createEnvironmentStore, type EnvironmentStore } from './store/environmentStore.js';
+import { createEventStore, type EventStore } from './store/eventStore.js';
+import { keys, type Keys } from './store/keys.js';
+import { createTokenStore, type TokenStore } from './store/tokenStore.js';
+
+export interface Deps {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  redis: Redis;
+  keys: Keys;
+  store: EnvironmentStore;
+  events: EventStore;
+  tokens: TokenStore;
+  queues: Queues;
+  catalog: Catalog;
+  metrics: Metrics;
+  provisioners: Partial<Record<EnvironmentKind, Provisioner>>;
+  service: EnvironmentService;
+  /** A new Redis connection (blocking reads, BullMQ workers); closed with the rest. */
+  connect(): Redis;
+  close(): Promise<void>;
+}
+
+export interface DepsInput {
+  config: Config;
+  catalog: Catalog;
+  provisioners: Partial<Record<EnvironmentKind, Provisioner>>;
+  clock?: Clock;
+  log?: Logger;
+}
+
+/** Builds everything that talks to Redis. Nothing here starts listening or consuming. */
+export function buildDeps(input: DepsInput): Deps {
+  const { config, catalog, provisioners } = input;
+  const clock = input.clock ?? systemClock;
+  const log = input.log ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+  const connections: Redis[] = [];
+  const connect = () => {
+    // BullMQ requires maxRetriesPerRequest: null on connections that block.
+    const conn = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    conn.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+    connections.push(conn);
+    return conn;
+  };
+  const redis = connect();
+  const k = keys(config.redisPrefix);
+  const store = createEnvironmentStore(redis, k, clock, config.retentionSeconds);
+  const events = createEventStore(redis, k, clock);
+  const queues = createQueues(redis, k, { provisionAttempts: config.provisionAttempts });
+  const service = createEnvironmentService({ config, clock, catalog, store, events, queues, provisioners });
+  const deps: Deps = {
+    config, log, clock, redis, keys: k, store, events, queues, catalog, provisioners, service,
+    tokens: createTokenStore(redis, k, clock),
+    metrics: createMetrics(),
+    connect,
+    async close() {
+      await queues.close();
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+  return deps;
+}

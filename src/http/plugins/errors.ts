@@ -1,0 +1,45 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ReproError } from '../../errors.js';
+
+interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+/** Every failure leaves as `{error: {code, message, field?}}`; internals never reach the client. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ReproError | Error, request, reply) => {
+    let status = 500;
+    let body: ErrorBody = { error: { code: 'internal', message: 'internal error; see the service log' } };
+    if (err instanceof ReproError) {
+      status = err.status;
+      body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
+    } else if ('validation' in err && err.validation) {
+      const first = err.validation[0];
+      const field = fieldOf(first?.instancePath ?? '', first?.params as Record<string, unknown> | undefined);
+      status = 400;
+      body = { error: { code: 'invalid_request', message: `${err.validationContext ?? 'body'}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`, ...(field ? { field } : {}) } };
+    } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
+      status = err.statusCode;
+      body = { error: { code: codeOf(err), message: err.message } };
+    }
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    void reply.status(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+  });
+}
+
+function fieldOf(instancePath: string, params?: Record<string, unknown>): string {
+  const path = instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const extra = params?.['missingProperty'] ?? params?.['additionalProperty'];
+  return [path, typeof extra === 'string' ? extra : ''].filter(Boolean).join('.');
+}
+
+function codeOf(err: FastifyError): string {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'body_too_large';
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'unsupported_media_type';
+  if (err.code?.startsWith('FST_ERR_CTP')) return 'invalid_body';
+  return 'bad_request';
+}

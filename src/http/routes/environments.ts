@@ -1,0 +1,109 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ValidationError } from '../../errors.js';
+import type { Deps } from '../../deps.js';
+import { principalOf } from '../plugins/auth.js';
+import { CreateEnvironmentBody, EnvironmentSchema, ErrorSchema, EventSchema, IdParams, StateSchema, errorResponses } from '../schemas.js';
+import { streamEvents } from './streamEvents.js';
+
+const ListQuery = Type.Object({
+  ticket: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]*:.+$', description: 'system:id' })),
+  state: Type.Optional(StateSchema),
+  requester: Type.Optional(Type.String({ maxLength: 128 })),
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+const ExecResponse = Type.Object({
+  exitCode: Type.Integer(),
+  stdout: Type.String(),
+  stderr: Type.String(),
+  truncated: Type.Boolean(),
+  timedOut: Type.Boolean(),
+});
+
+export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+  const { service, store, events } = deps;
+
+  app.post('/v1/environments', {
+    schema: {
+      tags: ['environments'],
+      summary: 'Request an environment for a ticket',
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+      body: CreateEnvironmentBody,
+      response: { 202: EnvironmentSchema, 200: EnvironmentSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const actor = principalOf(request).name;
+    const { record, created } = await service.request(request.body, actor, request.headers['idempotency-key']);
+    return reply.status(created ? 202 : 200).header('location', `/v1/environments/${record.id}`).send(record);
+  });
+
+  app.get('/v1/environments', {
+    schema: {
+      tags: ['environments'],
+      summary: 'List environments, newest first',
+      querystring: ListQuery,
+      response: { 200: Type.Object({ items: Type.Array(EnvironmentSchema), nextCursor: Type.Optional(Type.String()) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const { ticket, state, requester, limit, cursor } = request.query;
+    const [system = '', ...rest] = ticket?.split(':') ?? [];
+    return store.list({
+      limit,
+      ...(ticket ? { ticket: { system, id: rest.join(':') } } : {}),
+      ...(state ? { state } : {}),
+      ...(requester ? { requester } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+  });
+
+  app.get('/v1/environments/:id', {
+    schema: { tags: ['environments'], summary: 'One environment; `access` once ready', params: IdParams, response: { 200: EnvironmentSchema, ...errorResponses } },
+  }, async (request) => store.require(request.params.id));
+
+  app.get('/v1/environments/:id/events', {
+    schema: {
+      tags: ['environments'],
+      summary: 'Event history; with Accept: text/event-stream, follows live until destroyed',
+      params: IdParams,
+      querystring: Type.Object({ after: Type.Optional(Type.String({ pattern: '^\\d+-\\d+$' })) }),
+      response: { 200: Type.Object({ items: Type.Array(EventSchema) }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const env = await store.require(request.params.id);
+    const lastId = (request.headers['last-event-id'] as string | undefined) ?? request.query.after;
+    if (lastId !== undefined && !/^\d+-\d+$/.test(lastId)) throw new ValidationError('Last-Event-ID is not an event id', 'Last-Event-ID');
+    if ((request.headers.accept ?? '').includes('text/event-stream')) {
+      return streamEvents(deps, env.id, lastId, request, reply);
+    }
+    return { items: await events.history(env.id, lastId ? { after: lastId } : {}) };
+  });
+
+  app.post('/v1/environments/:id/extend', {
+    schema: {
+      tags: ['environments'],
+      summary: 'Move the expiry to now + ttl (bounded by the configured maximum)',
+      params: IdParams,
+      body: Type.Object({ ttl: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
+      response: { 200: EnvironmentSchema, ...errorResponses },
+    },
+  }, async (request) => service.extend(request.params.id, request.body.ttl, principalOf(request).name));
+
+  app.delete('/v1/environments/:id', {
+    schema: { tags: ['environments'], summary: 'Start teardown', params: IdParams, response: { 202: EnvironmentSchema, ...errorResponses } },
+  }, async (request, reply) => {
+    const record = await service.requestDestroy(request.params.id, principalOf(request).name, 'deleted through the API');
+    return reply.status(202).send(record);
+  });
+
+  app.post('/v1/environments/:id/exec', {
+    schema: {
+      tags: ['environments'],
+      summary: 'Run a command (argv, no shell) in a ready environment; output is bounded, with a timeout',
+      params: IdParams,
+      body: Type.Object({ command: Type.Array(Type.String({ maxLength: 4096 }), { minItems: 1, maxItems: 64 }) }, { additionalProperties: false }),
+      response: { 200: ExecResponse, ...errorResponses, 503: ErrorSchema },
+    },
+  }, async (request) => service.exec(request.params.id, request.body.command, principalOf(request).name));
+};

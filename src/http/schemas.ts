@@ -1,0 +1,98 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const KindSchema = Type.Union([Type.Literal('container'), Type.Literal('vm')]);
+export const StateSchema = Type.Union([
+  Type.Literal('requested'), Type.Literal('provisioning'), Type.Literal('ready'),
+  Type.Literal('failed'), Type.Literal('destroying'), Type.Literal('destroyed'),
+]);
+
+export const ErrorSchema = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }) },
+);
+
+export const TicketSchema = Type.Object(
+  {
+    system: Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$', description: 'glpi, redmine, jira, gitlab, zammad, mantis, rt, generic…' }),
+    id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._#:-]+$' }),
+    url: Type.Optional(Type.String({ maxLength: 2048, pattern: '^https?://' })),
+    title: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ResourcesSchema = Type.Object(
+  {
+    cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 64 })),
+    memoryMb: Type.Optional(Type.Integer({ minimum: 64 })),
+    diskGb: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateEnvironmentBody = Type.Object(
+  {
+    ticket: TicketSchema,
+    image: Type.String({ minLength: 1, maxLength: 64 }),
+    kind: Type.Optional(KindSchema),
+    // Each name is checked against the image family's rules after the schema.
+    packages: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 100 })),
+    ttl: Type.Optional(Type.String({ maxLength: 32, description: '30m, 8h, 2d or ISO 8601 (PT30M)' })),
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+    resources: Type.Optional(ResourcesSchema),
+  },
+  { additionalProperties: false },
+);
+export type CreateEnvironmentBody = Static<typeof CreateEnvironmentBody>;
+
+export const EnvironmentSchema = Type.Object(
+  {
+    id: Type.String(),
+    state: StateSchema,
+    kind: KindSchema,
+    image: Type.String(),
+    packages: Type.Array(Type.String()),
+    resources: Type.Object({ cpus: Type.Number(), memoryMb: Type.Integer(), diskGb: Type.Optional(Type.Integer()) }),
+    ticket: Type.Object({ system: Type.String(), id: Type.String(), url: Type.Optional(Type.String()), title: Type.Optional(Type.String()) }),
+    note: Type.Optional(Type.String()),
+    requester: Type.String(),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+    expiresAt: Type.String(),
+    readyAt: Type.Optional(Type.String()),
+    destroyedAt: Type.Optional(Type.String()),
+    hostId: Type.Optional(Type.String()),
+    engine: Type.Optional(Type.String()),
+    destroyRequested: Type.Optional(Type.Boolean()),
+    access: Type.Optional(Type.Object({
+      name: Type.String(),
+      command: Type.Optional(Type.String()),
+      host: Type.Optional(Type.String()),
+      port: Type.Optional(Type.Integer()),
+      user: Type.Optional(Type.String()),
+      privateKey: Type.Optional(Type.String()),
+    })),
+    error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+  },
+);
+
+export const EventSchema = Type.Object(
+  {
+    id: Type.String(),
+    at: Type.String(),
+    type: Type.String(),
+    actor: Type.String(),
+    message: Type.String(),
+    state: Type.Optional(Type.String()),
+    data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+);
+
+export const IdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }) });
+
+export const errorResponses = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+} as const;

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import { bootstrapAdminToken } from './bootstrapAdminToken.js';
+import { loadConfig, type Config } from './config/loadConfig.js';
+import { buildDeps, type Deps } from './deps.js';
+import { buildApp } from './http/buildApp.js';
+import { loadCatalog } from './images/loadCatalog.js';
+import { buildProvisioners } from './provisioners/buildProvisioners.js';
+import { startWorkers, type Workers } from './workers/startWorkers.js';
+import { ReproError } from './errors.js';
+
+type Role = Config['roles'][number];
+
+/** Entry points share this: load config → build deps → start the roles asked for → close gracefully on a signal. */
+export async function run(roles?: Role[]): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`repro: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const active = roles ?? config.roles;
+  const catalog = await loadCatalog(config.imagesDir);
+  const deps = buildDeps({ config, catalog, provisioners: buildProvisioners(config) });
+  const { log } = deps;
+  let app: FastifyInstance | undefined;
+  let workers: Workers | undefined;
+
+  let closing = false;
+  const shutdown = async (signal: string, code = 0) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    // Stop taking requests first, then let workers finish their current step.
+    await app?.close();
+    await workers?.close();
+    await deps.close();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    if (active.includes('worker')) {
+      workers = await startWorkers(deps, deps.connect());
+      log.info({ hostId: config.hostId, kinds: Object.keys(deps.provisioners) }, 'workers started');
+    }
+    if (active.includes('api')) {
+      const tokenSource = await bootstrapAdminToken(config, deps.tokens);
+      app = await buildApp(deps);
+      await app.listen({ port: config.port, host: config.host });
+      const url = config.publicUrl ?? `http://${config.host}:${config.port}`;
+      process.stdout.write(`\nrepro is listening on ${url}  (API docs: ${url}/docs)\nadmin token: ${tokenSource}\n\n`);
+    }
+  } catch (err) {
+    log.error({ err }, err instanceof ReproError ? err.message : 'start failed');
+    await shutdown('start-failure', 1);
+  }
+}

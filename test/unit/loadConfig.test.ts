@@ -1,0 +1,51 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/loadConfig.js';
+import { ConfigError } from '../../src/errors.js';
+
+describe('loadConfig', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(c.redisPrefix).toBe('repro');
+    expect(c.ttl).toEqual({ defaultSeconds: 4 * 3600, maxSeconds: 7 * 86400 });
+    expect(c.limits).toEqual({ cpus: 1, memoryMb: 1024, pids: 512 });
+    expect(c.roles).toEqual(['api', 'worker']);
+    expect(c.hostId).toMatch(/^[A-Za-z0-9_.-]+$/);
+  });
+
+  it('reads the environment over the YAML file, keeping the file\'s other nested keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'repro-config-'));
+    const file = join(dir, 'repro.yaml');
+    writeFileSync(file, 'port: 4000\nlimits:\n  cpus: 2\n  memoryMb: 2048\n  pids: 256\nttl:\n  default: 1h\n  max: 2d\n');
+    const c = loadConfig({ REPRO_CONFIG: file, REPRO_LIMIT_MEMORY_MB: '512', REPRO_REDIS_PREFIX: 'x1' });
+    expect(c.port).toBe(4000);
+    expect(c.limits).toEqual({ cpus: 2, memoryMb: 512, pids: 256 });
+    expect(c.ttl).toEqual({ defaultSeconds: 3600, maxSeconds: 172800 });
+    expect(c.redisPrefix).toBe('x1');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT="abc" is not an integer/],
+    [{ PORT: '70000' }, /port \(PORT\)/],
+    [{ REDIS_URL: 'localhost:6379' }, /redisUrl \(REDIS_URL\)/],
+    [{ REPRO_TTL_DEFAULT: 'forever' }, /ttl.default/],
+    [{ REPRO_TTL_DEFAULT: '9d' }, /ttl.default is above ttl.max/],
+    [{ REPRO_REDIS_PREFIX: 'a b' }, /redisPrefix \(REPRO_REDIS_PREFIX\)/],
+    [{ REPRO_ADMIN_TOKEN: 'short' }, /adminToken \(REPRO_ADMIN_TOKEN\)/],
+    [{ REPRO_CONFIG: '/nonexistent/repro.yaml' }, /cannot read/],
+  ])('fails fast naming the bad setting: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('rejects unknown keys in the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'repro-config-'));
+    const file = join(dir, 'repro.yaml');
+    writeFileSync(file, 'prot: 3000\n');
+    expect(() => loadConfig({ REPRO_CONFIG: file })).toThrow(/prot/);
+  });
+});
