@@ -1,0 +1,112 @@
+import type { EnvironmentRecord } from '../domain/environment.js';
+
+export type CommentKind = 'accepted' | 'ready' | 'failed' | 'expiring' | 'destroyed' | 'rejected';
+export type Locale = 'fr' | 'en';
+
+export interface CommentData {
+  /** Absent only for `rejected`, where no environment exists. */
+  env?: EnvironmentRecord;
+  /** Base URL of the repro API as people reach it (config `publicUrl`). */
+  publicUrl?: string;
+  /** `Debian 12`, from the catalog; the image name is used when unknown. */
+  imageLabel?: string;
+  /** Why provisioning failed or the request was rejected. */
+  reason?: string;
+  /** Images that exist, for `rejected`. */
+  images?: string[];
+}
+
+/**
+ * Comment texts, French and English. No line starts with `/repro`: our own comment comes back
+ * in most systems' webhooks and must never read as a new request.
+ */
+export function renderComment(kind: CommentKind, locale: Locale, data: CommentData): string {
+  const t = locale === 'en' ? EN : FR;
+  const env = data.env;
+  const api = (data.publicUrl ?? '').replace(/\/+$/, '');
+  const head = env ? `[repro] ${t.env} ${env.id} (${env.kind === 'vm' ? 'VM' : t.container}, ${data.imageLabel ?? env.image})` : '[repro]';
+  const when = (iso: string) => formatTime(iso, locale);
+  switch (kind) {
+    case 'accepted':
+      return [head, t.accepted, env && env.packages.length > 0 ? `${t.packages}: ${env.packages.join(', ')}` : ''].filter(Boolean).join('\n');
+    case 'ready': {
+      const access = env?.access;
+      const lines = [head, t.ready];
+      if (access?.command) lines.push(`${t.connect}: ${access.command}`);
+      else if (access?.host) lines.push(`${t.connect}: ssh ${access.user ? `${access.user}@` : ''}${access.host}${access.port ? ` -p ${access.port}` : ''}`);
+      if (env && api) lines.push(`${t.exec}: POST ${api}/v1/environments/${env.id}/exec`, `${t.details}: ${api}/v1/environments/${env.id}`);
+      if (env) lines.push(`${t.image}: ${env.image}${data.imageLabel ? ` (${data.imageLabel})` : ''}`);
+      if (env) lines.push(`${t.expires}: ${when(env.expiresAt)}`);
+      if (env && api) lines.push(`${t.extend}: POST ${api}/v1/environments/${env.id}/extend {"ttl": "1d"}`);
+      return lines.join('\n');
+    }
+    case 'failed':
+      return [head, t.failed, `${t.reason}: ${data.reason ?? env?.error?.message ?? t.unknown}`].join('\n');
+    case 'expiring': {
+      const lines = [head, `${t.expiring} ${env ? when(env.expiresAt) : ''}`.trim()];
+      if (env && api) lines.push(`${t.extend}: POST ${api}/v1/environments/${env.id}/extend {"ttl": "1d"}`);
+      return lines.join('\n');
+    }
+    case 'destroyed':
+      return [head, t.destroyed].join('\n');
+    case 'rejected':
+      return [
+        head,
+        `${t.rejected}: ${data.reason ?? t.unknown}`,
+        data.images && data.images.length > 0 ? `${t.available}: ${data.images.join(', ')}` : '',
+        t.syntax,
+      ].filter(Boolean).join('\n');
+  }
+}
+
+function formatTime(iso: string, locale: Locale): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  // Fixed zone: the worker's zone is not the reader's; UTC is unambiguous on a ticket.
+  const text = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date);
+  return `${text} UTC`;
+}
+
+const FR = {
+  env: 'Environnement',
+  container: 'conteneur',
+  accepted: 'Demande acceptée : l’environnement est en cours de création. Un commentaire suivra quand il sera prêt.',
+  packages: 'Paquets',
+  ready: 'L’environnement est prêt.',
+  connect: 'Connexion',
+  exec: 'Exécuter une commande',
+  details: 'Détails',
+  image: 'Image',
+  expires: 'Expire le',
+  extend: 'Prolonger',
+  failed: 'La création de l’environnement a échoué ; rien n’a été laissé en place.',
+  reason: 'Raison',
+  unknown: 'inconnue',
+  expiring: 'L’environnement sera détruit le',
+  destroyed: 'L’environnement a été détruit.',
+  rejected: 'Demande refusée',
+  available: 'Images disponibles',
+  syntax: 'Syntaxe : « /repro <image> +paquet … [--vm] [--ttl 2d] » au début d’une ligne.',
+};
+
+const EN: typeof FR = {
+  env: 'Environment',
+  container: 'container',
+  accepted: 'Request accepted: the environment is being created. Another comment will follow when it is ready.',
+  packages: 'Packages',
+  ready: 'The environment is ready.',
+  connect: 'Connect',
+  exec: 'Run a command',
+  details: 'Details',
+  image: 'Image',
+  expires: 'Expires',
+  extend: 'Extend',
+  failed: 'Creating the environment failed; nothing was left behind.',
+  reason: 'Reason',
+  unknown: 'unknown',
+  expiring: 'The environment will be destroyed on',
+  destroyed: 'The environment has been destroyed.',
+  rejected: 'Request rejected',
+  available: 'Available images',
+  syntax: 'Syntax: "/repro <image> +package … [--vm] [--ttl 2d]" at the start of a line.',
+};

@@ -1,0 +1,88 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Catalog, CatalogImage } from '../../src/images/catalog.js';
+import type { WebhookRequest } from '../../src/tickets/port.js';
+
+export const TEST_SECRET = 'test-secret-not-a-real-one';
+
+const image = (name: string, family: 'debian' | 'rhel', vm: boolean, version: string): CatalogImage => ({
+  name,
+  description: name,
+  distribution: family === 'debian' ? 'Debian' : 'Rocky Linux',
+  version,
+  family,
+  dir: `/nonexistent/${name}`,
+  container: { dockerfile: 'Dockerfile', tag: `repro/${name}:latest`, base: name.replace('-', ':') },
+  ...(vm ? { vm: { disk: `${name}.qcow2`, cpus: 1, memoryMb: 1024, diskGb: 10, user: 'repro' } } : {}),
+});
+
+/** debian-12 (container + VM) and rocky-9 (container + VM), enough for every /repro case. */
+export function testCatalog(): Catalog {
+  const images = [image('debian-12', 'debian', true, '12'), image('rocky-9', 'rhel', true, '9')];
+  return { list: () => images, get: (name) => images.find((i) => i.name === name) };
+}
+
+export function fixture(system: string, name: string): Buffer {
+  return readFileSync(fileURLToPath(new URL(`../fixtures/tickets/${system}/${name}`, import.meta.url)));
+}
+
+export function hmac(algorithm: 'sha1' | 'sha256', secret: string, ...parts: Array<Buffer | string>): string {
+  const mac = createHmac(algorithm, secret);
+  for (const p of parts) mac.update(p);
+  return mac.digest('hex');
+}
+
+export function request(rawBody: Buffer, headers: Record<string, string>, query: Record<string, string> = {}): WebhookRequest {
+  return { rawBody, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])), query };
+}
+
+/** The headers each system sends with a delivery, signed with `secret` as that system does. */
+export function signedHeaders(system: string, body: Buffer, secret = TEST_SECRET): Record<string, string> {
+  switch (system) {
+    case 'glpi': {
+      const timestamp = '1764321123';
+      return { 'X-GLPI-signature': hmac('sha256', secret, body, timestamp), 'X-GLPI-timestamp': timestamp };
+    }
+    case 'redmine':
+      return { 'content-type': 'application/json', 'X-Redmine-Signature-256': `sha256=${hmac('sha256', secret, body)}` };
+    case 'jira':
+      return { 'content-type': 'application/json', 'X-Hub-Signature': `sha256=${hmac('sha256', secret, body)}`, 'X-Atlassian-Webhook-Identifier': `wh-${hmac('sha1', 'id', body).slice(0, 12)}` };
+    case 'gitlab':
+      return { 'content-type': 'application/json', 'X-Gitlab-Token': secret, 'X-Gitlab-Event': 'Issue Hook' };
+    case 'zammad':
+      return { 'content-type': 'application/json', 'X-Hub-Signature': `sha1=${hmac('sha1', secret, body)}`, 'X-Zammad-Delivery': `job-${hmac('sha1', 'id', body).slice(0, 16)}`, 'X-Zammad-Trigger': 'repro' };
+    case 'mantis':
+      return { 'content-type': 'application/json', 'X-Mantis-Signature': `sha256=${hmac('sha256', secret, body)}` };
+    case 'rt':
+    case 'generic':
+      return { 'content-type': 'application/json', 'X-Repro-Signature': `sha256=${hmac('sha256', secret, body)}` };
+    default:
+      throw new Error(`unknown system ${system}`);
+  }
+}
+
+/** Settings for each system pointing at a fake (or no) server; credentials are test values. */
+export function testSettings(system: string, baseUrl = 'http://127.0.0.1:9'): Record<string, unknown> {
+  const common = { webhookSecret: TEST_SECRET, baseUrl, timeoutMs: 2000 };
+  switch (system) {
+    case 'glpi':
+      return { ...common, appToken: 'test-app-token', userToken: 'test-user-token', trigger: { categoryIds: [7] }, defaultRequest: 'debian-12' };
+    case 'redmine':
+      return { ...common, apiKey: 'test-api-key', serviceAccount: 'repro-bot', trigger: { customFieldId: 4 } };
+    case 'jira':
+      return { ...common, email: 'repro@example.org', apiToken: 'test-jira-token', trigger: { labels: ['repro'] }, serviceAccount: 'repro-bot-account' };
+    case 'gitlab':
+      return { ...common, token: 'test-gitlab-token', trigger: { labels: ['repro'] }, serviceAccount: 'repro-bot' };
+    case 'zammad':
+      return { ...common, token: 'test-zammad-token', trigger: { tags: ['repro'] }, serviceAccount: 'repro-bot@chrispresso.com' };
+    case 'mantis':
+      return { ...common, token: 'test-mantis-token', trigger: { tags: ['repro'] }, serviceAccount: 'repro-bot' };
+    case 'rt':
+      return { ...common, token: 'test-rt-token', serviceAccount: 'repro-bot' };
+    case 'generic':
+      return { webhookSecret: TEST_SECRET, commentUrl: `${baseUrl}/comments`, commentToken: 'test-generic-token', timeoutMs: 2000 };
+    default:
+      throw new Error(`unknown system ${system}`);
+  }
+}

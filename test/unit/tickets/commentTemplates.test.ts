@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { EnvironmentRecord } from '../../../src/domain/environment.js';
+import { findReproLine } from '../../../src/tickets/reproCommand.js';
+import { renderComment, type CommentKind } from '../../../src/tickets/commentTemplates.js';
+
+const env = {
+  id: 'env-0a1b2c3d4e5f', state: 'ready', kind: 'container', image: 'debian-12', packages: ['nginx'],
+  ticket: { system: 'redmine', id: '1234' }, requester: 'redmine', createdAt: '2026-11-28T08:00:00Z', updatedAt: '2026-11-28T08:01:00Z',
+  expiresAt: '2026-11-30T08:00:00Z', access: { name: 'repro-env-0a1b2c3d4e5f', command: 'docker exec -it repro-env-0a1b2c3d4e5f bash' },
+} as EnvironmentRecord;
+const KINDS: CommentKind[] = ['accepted', 'ready', 'failed', 'expiring', 'destroyed', 'rejected'];
+
+describe('comment templates', () => {
+  it('ready says how to connect, where to exec, which image, when it expires and how to extend', () => {
+    const text = renderComment('ready', 'en', { env, publicUrl: 'https://repro.example.org/', imageLabel: 'Debian 12' });
+    expect(text).toContain('docker exec -it repro-env-0a1b2c3d4e5f bash');
+    expect(text).toContain('POST https://repro.example.org/v1/environments/env-0a1b2c3d4e5f/exec');
+    expect(text).toContain('debian-12 (Debian 12)');
+    expect(text).toContain('30 November 2026 at 08:00 UTC');
+    expect(text).toContain('/extend');
+  });
+
+  it('speaks French by default wording', () => {
+    expect(renderComment('destroyed', 'fr', { env })).toContain('L’environnement a été détruit.');
+    expect(renderComment('ready', 'fr', { env })).toContain('30 novembre 2026');
+  });
+
+  it('rejected lists the images and the reason', () => {
+    const text = renderComment('rejected', 'en', { reason: 'unknown image "x"', images: ['debian-12', 'rocky-9'] });
+    expect(text).toContain('unknown image "x"');
+    expect(text).toContain('debian-12, rocky-9');
+  });
+
+  it.each(KINDS.flatMap((k) => [[k, 'fr'], [k, 'en']] as const))('%s (%s) never reads as a new /repro request', (kind, locale) => {
+    expect(findReproLine(renderComment(kind, locale, { env, publicUrl: 'https://r', reason: 'x', images: ['debian-12'] }))).toBeUndefined();
+  });
+});

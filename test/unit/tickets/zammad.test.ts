@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
+import { adapter, deliver } from './kit.js';
+
+describe('zammad adapter', () => {
+  let fake: FakeTicketServer | undefined;
+  afterEach(async () => fake?.close());
+
+  it('reads /repro from an HTML article and reports the current state', () => {
+    const events = deliver('zammad', 'ticket-created.json');
+    expect(events[0]).toMatchObject({
+      type: 'repro.requested',
+      ticket: { system: 'zammad', id: '81', url: 'http://127.0.0.1:9/#ticket/zoom/81', title: 'Webhook-Test' },
+      request: { image: 'debian-12', packages: ['nginx', 'php8.2'] },
+      author: 'chris@chrispresso.com',
+    });
+    expect(events[0]!.deliveryId).toMatch(/^zammad:job-/);
+    expect(events[1]).toMatchObject({ type: 'ticket.reopened', observed: true, status: { raw: 'new', state: 'open' } });
+  });
+
+  it('reports closed as an observed close; the handler decides whether it changed', () => {
+    expect(deliver('zammad', 'ticket-closed.json')).toEqual([expect.objectContaining({ type: 'ticket.closed', observed: true })]);
+  });
+
+  it('ignores articles written by the service account', () => {
+    expect(deliver('zammad', 'article-by-service.json')).toEqual([]);
+  });
+
+  it('posts an internal note article with the token', async () => {
+    fake = await startFakeTicketServer('zammad');
+    await adapter('zammad', {}, fake.url).postComment({ system: 'zammad', id: '81' }, 'note', { internal: true });
+    expect(fake.requests[0]).toMatchObject({ method: 'POST', url: '/api/v1/ticket_articles' });
+    expect(fake.requests[0]!.headers.authorization).toBe('Token token=test-zammad-token');
+    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ ticket_id: 81, body: 'note', content_type: 'text/plain', type: 'note', internal: true });
+  });
+});
