@@ -1,0 +1,45 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ReproError } from '../../src/errors.js';
+import { createRedmineAdapter } from '../../src/tickets/adapters/redmine.js';
+import { testCatalog } from '../support/ticketTestKit.js';
+
+/**
+ * The comment path against a real Redmine (Debian's redmine 5 + SQLite), served on 127.0.0.1 by
+ * scripts/setup-redmine, which writes the URL, the admin API key and a test issue to
+ * <data dir>/redmine/credentials.json.
+ */
+const credentialsPath = resolve(process.env['REPRO_DATA_DIR'] ?? 'data', 'redmine', 'credentials.json');
+const ready = existsSync(credentialsPath);
+const credentials = ready ? (JSON.parse(readFileSync(credentialsPath, 'utf8')) as { url: string; apiKey: string; issueId: number }) : undefined;
+
+describe.skipIf(!ready)(`real Redmine${ready ? '' : ` (skipped: ${credentialsPath} is missing; run scripts/setup-redmine first)`}`, () => {
+  const { url, apiKey, issueId } = credentials ?? { url: '', apiKey: '', issueId: 0 };
+  const adapter = createRedmineAdapter({ baseUrl: url, apiKey, webhookSecret: 'unused-here', timeoutMs: 15000 }, { catalog: testCatalog() });
+
+  it('posts a private note and reads it back under ?include=journals', async () => {
+    const text = `[repro] integration note ${Date.now()}\nsecond line`;
+    await adapter.postComment({ system: 'redmine', id: String(issueId) }, text, { internal: true });
+    const response = await fetch(`${url}/issues/${issueId}.json?include=journals`, { headers: { 'x-redmine-api-key': apiKey } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { issue: { journals: Array<{ notes: string; private_notes: boolean }> } };
+    const journal = body.issue.journals.find((j) => j.notes.replace(/\r\n/g, '\n') === text);
+    expect(journal).toBeDefined();
+    expect(journal!.private_notes).toBe(true);
+  });
+
+  it('reports an unknown issue as a final (not retryable) error', async () => {
+    const err = await adapter.postComment({ system: 'redmine', id: '99999999' }, 'x', { internal: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReproError);
+    expect((err as ReproError).retryable).toBe(false);
+    expect((err as ReproError).message).toContain('404');
+  });
+
+  it('reports a wrong API key as a final error without echoing the key', async () => {
+    const wrong = createRedmineAdapter({ baseUrl: url, apiKey: 'not-the-key-0123456789', webhookSecret: 'unused-here' }, { catalog: testCatalog() });
+    const err = await wrong.postComment({ system: 'redmine', id: String(issueId) }, 'x', { internal: true }).catch((e: unknown) => e);
+    expect((err as ReproError).retryable).toBe(false);
+    expect((err as ReproError).message).not.toContain('not-the-key');
+  });
+});
