@@ -1,0 +1,35 @@
+import * as pulumi from '@pulumi/pulumi';
+import type { DomainType } from '../src/provisioners/libvirt/probeDomainType.js';
+import type { VmStackConfig } from '../src/provisioners/libvirt/vmStackConfig.js';
+
+/** The program's only input: the stack's config, as the engine set it (see VmStackConfig). */
+export function readStackConfig(config = new pulumi.Config()): VmStackConfig {
+  const optional = (key: string) => {
+    const v = config.get(key);
+    return v === undefined || v === '' ? {} : { [key]: v };
+  };
+  const domainType = config.require('domainType');
+  if (domainType !== 'kvm' && domainType !== 'qemu') throw new Error(`domainType must be kvm or qemu, not ${domainType}`);
+  return {
+    envId: config.require('envId'),
+    ticket: config.require('ticket'),
+    image: config.require('image'),
+    disk: config.require('disk'),
+    ...optional('kernel'),
+    ...optional('initrd'),
+    ...optional('cmdline'),
+    cpus: config.requireNumber('cpus'),
+    memoryMb: config.requireNumber('memoryMb'),
+    diskGb: config.requireNumber('diskGb'),
+    user: config.require('user'),
+    packages: config.getObject<string[]>('packages') ?? [],
+    sshPublicKey: config.require('sshPublicKey'),
+    libvirtUri: config.require('libvirtUri'),
+    network: config.require('network'),
+    pool: config.require('pool'),
+    poolPath: config.require('poolPath'),
+    domainType: domainType satisfies DomainType,
+    sshPort: config.requireNumber('sshPort'),
+    ...optional('serialLog'),
+  };
+}

@@ -1,0 +1,232 @@
+import { readdir, rm } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NotFoundError, ProviderError, ValidationError } from '../../errors.js';
+import type { ExecOptions, ManagedResource, ProgressSink, ProvisionResult, ProvisionSpec, Provisioner } from '../port.js';
+import { createDirectEngine, teardownVm } from './createDirectEngine.js';
+import { domainAddress, destroyDomain, inspectDomain, listDomains } from './domains.js';
+import { createKeyPair, readPrivateKey } from './keyPair.js';
+import { envIdOfVolume, vmNames } from './names.js';
+import { createPortForwarder } from './portForwarder.js';
+import { probeDomainType, type DomainType } from './probeDomainType.js';
+import { READY_FILE, READY_MARKER } from './seedFiles.js';
+import { resolveEngine } from './selectEngine.js';
+import { watchSerialLog } from './serialLogWatcher.js';
+import { sshExec } from './sshExec.js';
+import { createVirsh } from './virsh.js';
+import type { EngineName, VmEngine } from './vmEngine.js';
+import type { VmStackConfig } from './vmStackConfig.js';
+import { deleteVolume, listVolumes } from './volumes.js';
+
+export interface LibvirtProvisionerOptions {
+  /** The `libvirt` settings: uri, engine (auto|direct|pulumi), network, sshHost. */
+  libvirt: { uri: string; engine: 'auto' | EngineName; network: string; sshHost: string };
+  /** Base qcow2 paths of the catalog resolve here; state, pool and Pulumi backend live here. */
+  dataDir: string;
+  /** Folder holding Pulumi.yaml; default: this repository. */
+  projectDir?: string;
+  /** libvirt storage pool for overlays and seeds; default `repro` at `<dataDir>/libvirt-pool`. */
+  pool?: string;
+  /** Boot + cloud-init budget (TCG with packages can take minutes); default 15 min. */
+  readyTimeoutMs?: number;
+  /** Tests and the bench inject an engine; otherwise resolved from `libvirt.engine`. */
+  engine?: VmEngine;
+}
+
+export interface LibvirtProvisioner extends Provisioner {
+  readonly engine: EngineName;
+  /** Stops the SSH forwarders (graceful shutdown); the VMs keep running. */
+  close(): Promise<void>;
+}
+
+const SSH_CHECK: ExecOptions = { timeoutMs: 20_000, maxOutputBytes: 4096 };
+
+export async function createLibvirtProvisioner(o: LibvirtProvisionerOptions): Promise<LibvirtProvisioner> {
+  const dataDir = resolve(o.dataDir);
+  const uri = o.libvirt.uri;
+  const virsh = createVirsh(uri);
+  const pool = o.pool ?? 'repro';
+  const poolPath = join(dataDir, 'libvirt-pool');
+  const stateRoot = join(dataDir, 'vms');
+  const projectDir = o.projectDir ?? fileURLToPath(new URL('../../..', import.meta.url));
+  const readyTimeoutMs = o.readyTimeoutMs ?? 15 * 60_000;
+  // The serial log is a file virtlogd writes on the hypervisor: readable only when it is this host.
+  const localHypervisor = /^[a-z+]+:\/\/\//.test(uri);
+  const forwarder = createPortForwarder(o.libvirt.sshHost);
+  const direct = { uri, pool };
+  const engine = o.engine ?? (await buildEngine(resolveEngine(o.libvirt.engine), projectDir, dataDir, direct));
+  let domainType: Promise<DomainType> | undefined;
+
+  const stateDir = (envId: string) => join(stateRoot, envId);
+  const target = (envId: string) => async () => {
+    const ip = await domainAddress(virsh, vmNames(envId).domain);
+    return ip ? { host: ip, port: 22 } : undefined;
+  };
+  /** After a worker restart the forwards are gone: reopen them on the port the domain recorded. */
+  const ensureForward = async (envId: string, port: number) => {
+    if (forwarder.get(envId)) return;
+    await forwarder.open(envId, port, target(envId));
+  };
+  const sshTo = async (envId: string) => {
+    const info = await inspectDomain(virsh, vmNames(envId).domain);
+    const privateKey = await readPrivateKey(stateDir(envId));
+    if (!info || !privateKey) throw new NotFoundError('environment', envId);
+    await ensureForward(envId, info.metadata.sshPort);
+    return { host: o.libvirt.sshHost, port: info.metadata.sshPort, user: info.metadata.user, privateKey };
+  };
+
+  const waitReady = async (envId: string, serialLog: string | undefined, progress: ProgressSink): Promise<void> => {
+    const deadline = Date.now() + readyTimeoutMs;
+    if (serialLog) {
+      const prefix = `${READY_MARKER} ${envId} `;
+      const status = await watchSerialLog(serialLog, {
+        timeoutMs: readyTimeoutMs,
+        onLine: progress,
+        match: (line) => (line.includes(prefix) ? line.slice(line.indexOf(prefix) + prefix.length).trim() : undefined),
+      });
+      if (status === undefined) throw new ProviderError(`VM ${envId} not ready after ${readyTimeoutMs / 1000}s`);
+      if (status !== 'ok') throw new ProviderError(`VM ${envId} finished cloud-init with "${status}"`, { retryable: false });
+    }
+    // The console said ready (or there is no console to read): confirm through the access path users get.
+    for (;;) {
+      try {
+        const r = await sshExec(await sshTo(envId), ['cat', READY_FILE], SSH_CHECK);
+        const status = r.stdout.trim();
+        if (r.exitCode === 0 && status === 'ok') return;
+        if (r.exitCode === 0 && status) throw new ProviderError(`VM ${envId} finished cloud-init with "${status}"`, { retryable: false });
+      } catch (err) {
+        if (err instanceof ProviderError && !err.retryable) throw err;
+        if (Date.now() > deadline) throw new ProviderError(`VM ${envId} not reachable over SSH: ${(err as Error).message}`, { cause: err });
+      }
+      if (Date.now() > deadline) throw new ProviderError(`VM ${envId} not ready after ${readyTimeoutMs / 1000}s`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  };
+
+  const provisioner: LibvirtProvisioner = {
+    kind: 'vm',
+    engine: engine.name,
+
+    async ping() {
+      await virsh.run(['version']);
+    },
+
+    async create(spec: ProvisionSpec, progress: ProgressSink): Promise<ProvisionResult> {
+      const vm = spec.image.vm;
+      if (!vm) throw new ValidationError(`image ${spec.image.name} has no VM settings`, 'image');
+      const names = vmNames(spec.envId);
+      const dir = stateDir(spec.envId);
+      await forwarder.close(spec.envId);
+      await rm(dir, { recursive: true, force: true });
+      const keys = await createKeyPair(dir, `repro-${spec.envId}`);
+      const forward = await forwarder.open(spec.envId, 0, target(spec.envId));
+      const inData = (p: string | undefined) => (p === undefined ? undefined : isAbsolute(p) ? p : join(dataDir, p));
+      const serialLog = localHypervisor ? join(dir, 'serial.log') : undefined;
+      const config: VmStackConfig = {
+        envId: spec.envId,
+        ticket: `${spec.ticket.system}:${spec.ticket.id}`,
+        image: spec.image.name,
+        disk: inData(vm.disk) ?? vm.disk,
+        ...optional('kernel', inData(vm.kernel)),
+        ...optional('initrd', inData(vm.initrd)),
+        ...optional('cmdline', vm.cmdline),
+        cpus: Math.max(1, Math.ceil(spec.limits.cpus)),
+        memoryMb: spec.limits.memoryMb,
+        diskGb: Math.max(spec.limits.diskGb ?? vm.diskGb, vm.diskGb),
+        user: vm.user,
+        packages: spec.packages,
+        sshPublicKey: keys.publicKey,
+        libvirtUri: uri,
+        network: o.libvirt.network,
+        pool,
+        poolPath,
+        domainType: await (domainType ??= probeDomainType(virsh)),
+        sshPort: forward.port,
+        ...optional('serialLog', serialLog),
+      };
+      progress(`applying VM resources with the ${engine.name} engine`);
+      await engine.apply(config, progress);
+      await waitReady(spec.envId, serialLog, progress);
+      const host = o.libvirt.sshHost;
+      return {
+        engine: engine.name,
+        access: {
+          name: names.domain,
+          host,
+          port: forward.port,
+          user: vm.user,
+          privateKey: keys.privateKey,
+          command: `ssh -p ${forward.port} ${vm.user}@${host}`,
+        },
+      };
+    },
+
+    async inspect(envId) {
+      const info = await inspectDomain(virsh, vmNames(envId).domain);
+      if (info) return { running: info.running };
+      const volumes = await listVolumes(virsh, pool);
+      return volumes.some((v) => envIdOfVolume(v) === envId) ? { running: false } : undefined;
+    },
+
+    async destroy(envId) {
+      await forwarder.close(envId);
+      await engine.destroy(envId, () => undefined);
+      await rm(stateDir(envId), { recursive: true, force: true });
+    },
+
+    async list() {
+      const found: ManagedResource[] = [];
+      for (const d of await listDomains(virsh)) {
+        found.push({ type: 'domain', id: d.name, envId: d.metadata.envId, ticket: d.metadata.ticket });
+        // list() runs periodically (reconciler): it also brings SSH access back after a restart.
+        if (d.running && d.metadata.sshPort) await ensureForward(d.metadata.envId, d.metadata.sshPort).catch(() => undefined);
+      }
+      for (const v of await listVolumes(virsh, pool)) {
+        const envId = envIdOfVolume(v);
+        if (envId) found.push({ type: 'volume', id: v, envId });
+      }
+      for (const envId of await readdir(stateRoot).catch(() => [] as string[])) {
+        found.push({ type: 'state', id: join(stateRoot, envId), envId });
+      }
+      return [...found, ...(await engine.list())];
+    },
+
+    async remove(r) {
+      switch (r.type) {
+        case 'domain':
+          await forwarder.close(r.envId);
+          return destroyDomain(virsh, r.id);
+        case 'volume':
+          return deleteVolume(virsh, pool, r.id);
+        case 'state':
+          return rm(stateDir(r.envId), { recursive: true, force: true });
+        default:
+          return engine.remove(r);
+      }
+    },
+
+    async exec(envId, command, opts) {
+      if (command.length === 0) throw new ValidationError('command must name a program', 'command');
+      return sshExec(await sshTo(envId), command, opts);
+    },
+
+    close: () => forwarder.closeAll(),
+  };
+  return provisioner;
+}
+
+async function buildEngine(name: EngineName, projectDir: string, dataDir: string, direct: { uri: string; pool: string }): Promise<VmEngine> {
+  if (name === 'direct') return createDirectEngine(direct);
+  // Loaded only when used: @pulumi/pulumi is heavy and the direct engine never needs it.
+  const { createPulumiEngine } = await import('../pulumi/createPulumiEngine.js');
+  return createPulumiEngine({
+    projectDir,
+    backendDir: join(dataDir, 'pulumi'),
+    ...(process.env.REPRO_PULUMI_PASSPHRASE ? { passphrase: process.env.REPRO_PULUMI_PASSPHRASE } : {}),
+    teardown: (envId, progress) => teardownVm(direct, envId, progress),
+  });
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

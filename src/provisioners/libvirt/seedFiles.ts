@@ -1,0 +1,57 @@
+import { stringify } from 'yaml';
+
+/** Printed on the serial console (and kept in READY_FILE) once cloud-init's last step ran. */
+export const READY_MARKER = 'REPRO-READY';
+export const READY_FILE = '/var/lib/repro/ready';
+
+export interface SeedInput {
+  envId: string;
+  hostname: string;
+  user: string;
+  sshPublicKey: string;
+  /** `name` or `name=version`, already validated. */
+  packages: string[];
+}
+
+/**
+ * NoCloud seed files. The marker runs as the last runcmd, i.e. after package installation
+ * (cloud-init's final stage), and says whether every named package is installed, so a
+ * ticket's typo fails the environment instead of yielding a VM without the package.
+ */
+export function seedFiles(s: SeedInput): Record<string, string> {
+  const names = s.packages.map((p) => p.split('=')[0] ?? p);
+  const check = names.length ? `dpkg-query -W ${names.join(' ')} >/dev/null 2>&1` : 'true';
+  const marker =
+    `mkdir -p ${dirOf(READY_FILE)}; if ${check}; then s=ok; else s=packages-missing; fi; ` +
+    `echo "$s" > ${READY_FILE}; echo "${READY_MARKER} ${s.envId} $s" > /dev/ttyS0 2>/dev/null || true`;
+  const userData = {
+    hostname: s.hostname,
+    preserve_hostname: false,
+    manage_etc_hosts: true,
+    users: [
+      {
+        name: s.user,
+        shell: '/bin/bash',
+        sudo: 'ALL=(ALL) NOPASSWD:ALL',
+        lock_passwd: true,
+        ssh_authorized_keys: [s.sshPublicKey],
+      },
+    ],
+    ssh_pwauth: false,
+    disable_root: true,
+    // The image's sources point at the configured mirror; cloud-init must not rewrite them.
+    apt: { preserve_sources_list: true },
+    package_update: s.packages.length > 0,
+    package_upgrade: false,
+    packages: s.packages,
+    runcmd: [['sh', '-c', marker]],
+  };
+  return {
+    'user-data': `#cloud-config\n${stringify(userData)}`,
+    'meta-data': stringify({ 'instance-id': s.envId, 'local-hostname': s.hostname }),
+  };
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/'));
+}

@@ -1,0 +1,69 @@
+import type { DomainType } from './probeDomainType.js';
+import { vmNames } from './names.js';
+import { seedFiles } from './seedFiles.js';
+import type { DomainInputs, OverlayInputs, SeedInputs } from './steps.js';
+
+/**
+ * Everything one VM environment is made of, flat and serialisable: the Pulumi stack's config
+ * and the direct engine's input alike.
+ */
+export interface VmStackConfig {
+  envId: string;
+  /** `system:id` */
+  ticket: string;
+  image: string;
+  /** Absolute path of the base qcow2 on the hypervisor. */
+  disk: string;
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  cpus: number;
+  memoryMb: number;
+  diskGb: number;
+  user: string;
+  packages: string[];
+  sshPublicKey: string;
+  libvirtUri: string;
+  network: string;
+  pool: string;
+  poolPath: string;
+  domainType: DomainType;
+  sshPort: number;
+  serialLog?: string;
+}
+
+export interface VmResources {
+  overlay: OverlayInputs;
+  seed: SeedInputs;
+  domain: DomainInputs;
+}
+
+/** The three resources' inputs, in apply order (the domain uses the two volumes). */
+export function planVmResources(c: VmStackConfig): VmResources {
+  const names = vmNames(c.envId);
+  const pool = { uri: c.libvirtUri, pool: c.pool, poolPath: c.poolPath };
+  return {
+    overlay: { ...pool, name: names.overlay, backingPath: c.disk, sizeGb: c.diskGb },
+    seed: {
+      ...pool,
+      name: names.seed,
+      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages }),
+    },
+    domain: {
+      uri: c.libvirtUri,
+      name: names.domain,
+      type: c.domainType,
+      cpus: c.cpus,
+      memoryMb: c.memoryMb,
+      pool: c.pool,
+      overlay: names.overlay,
+      seed: names.seed,
+      network: c.network,
+      ...(c.kernel === undefined ? {} : { kernel: c.kernel }),
+      ...(c.initrd === undefined ? {} : { initrd: c.initrd }),
+      ...(c.cmdline === undefined ? {} : { cmdline: c.cmdline }),
+      ...(c.serialLog === undefined ? {} : { serialLog: c.serialLog }),
+      metadata: { envId: c.envId, ticket: c.ticket, sshPort: c.sshPort, user: c.user },
+    },
+  };
+}
