@@ -1,0 +1,57 @@
+/** The shape of images/<name>/image.yaml, checked before anything is built or provisioned from it. */
+import { Type, type Static } from '@sinclair/typebox';
+
+const NonEmpty = Type.String({ minLength: 1 });
+// YAML reads `version: 12` as a number; both spellings mean the same release.
+const Version = Type.Union([NonEmpty, Type.Number()], { description: 'a string such as "12"' });
+const ImageRef = Type.String({
+  pattern: '^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$',
+  description: 'a Docker image reference such as repro/debian-12:latest',
+});
+
+export const ContainerSettingsSchema = Type.Object(
+  {
+    dockerfile: Type.String({ minLength: 1, default: 'Dockerfile' }),
+    tag: ImageRef,
+    base: ImageRef,
+    bootstrap: Type.Optional(
+      Type.Object(
+        {
+          suite: Type.String({ pattern: '^[a-z][a-z0-9-]*$', description: 'a suite name such as bookworm' }),
+          variant: Type.Optional(Type.String({ pattern: '^[a-z-]+$', description: 'a debootstrap variant such as minbase' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const VmSettingsSchema = Type.Object(
+  {
+    disk: NonEmpty,
+    kernel: Type.Optional(NonEmpty),
+    initrd: Type.Optional(NonEmpty),
+    cmdline: Type.Optional(NonEmpty),
+    cpus: Type.Integer({ minimum: 1 }),
+    memoryMb: Type.Integer({ minimum: 128 }),
+    diskGb: Type.Integer({ minimum: 1 }),
+    user: Type.String({ pattern: '^[a-z_][a-z0-9_-]*$', description: 'a login name' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ImageSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,62}$', description: 'lower case letters, digits, . and -' }),
+    description: NonEmpty,
+    distribution: NonEmpty,
+    version: Version,
+    family: Type.Union([Type.Literal('debian'), Type.Literal('rhel')]),
+    container: Type.Optional(ContainerSettingsSchema),
+    vm: Type.Optional(VmSettingsSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type ImageDocument = Static<typeof ImageSchema>;

@@ -1,0 +1,49 @@
+import { isAbsolute, normalize } from 'node:path';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ValidationError } from '../errors.js';
+import type { CatalogImage } from './catalog.js';
+import { ImageSchema, type ImageDocument } from './imageSchema.js';
+
+/**
+ * Parses and validates one image.yaml. `folder` is the image's folder name, which must equal
+ * `name`; `dir` is recorded on the image. Throws ValidationError whose `field` names the setting.
+ */
+export function parseImage(text: string, folder: string, dir: string): CatalogImage {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ValidationError(`not valid YAML: ${(err as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ValidationError('must hold a mapping');
+  const withDefaults = Value.Default(ImageSchema, structuredClone(doc));
+  const first = Value.Errors(ImageSchema, withDefaults).First();
+  if (first) {
+    const field = first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+    throw new ValidationError(`${field}: ${describe(first)}`, field);
+  }
+  const image = withDefaults as ImageDocument;
+  if (image.name !== folder) {
+    throw new ValidationError(`name: "${image.name}" must equal its folder name "${folder}"`, 'name');
+  }
+  if (image.container === undefined && image.vm === undefined) {
+    throw new ValidationError('container: an image needs container or vm settings (or both)', 'container');
+  }
+  const dockerfile = image.container?.dockerfile;
+  if (dockerfile !== undefined && (isAbsolute(dockerfile) || normalize(dockerfile).startsWith('..'))) {
+    throw new ValidationError(`container.dockerfile: "${dockerfile}" must stay inside the image folder`, 'container.dockerfile');
+  }
+  const { version, ...rest } = image;
+  return { ...rest, version: String(version), dir };
+}
+
+/** TypeBox messages name the check ("Expected union value"); admins need the rule instead. */
+function describe(error: ValueError): string {
+  if (error.type === ValueErrorType.ObjectRequiredProperty) return 'is required';
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) return 'is not a known setting';
+  const schema = error.schema as { anyOf?: Array<{ const?: unknown }>; description?: string };
+  const allowed = schema.anyOf?.every((s) => s.const !== undefined) ? schema.anyOf.map((s) => s.const) : undefined;
+  const rule = allowed ? `must be one of ${allowed.join(', ')}` : schema.description ? `must be ${schema.description}` : error.message;
+  return `${rule}, got ${JSON.stringify(error.value)}`;
+}
