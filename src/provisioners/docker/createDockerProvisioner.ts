@@ -1,0 +1,179 @@
+import Docker from 'dockerode';
+import { ConflictError, NotFoundError, ProviderError, ValidationError } from '../../errors.js';
+import {
+  LABELS,
+  resourceLabels,
+  type ExecOptions,
+  type ExecResult,
+  type ManagedResource,
+  type ProgressSink,
+  type ProvisionResult,
+  type ProvisionSpec,
+  type Provisioner,
+} from '../port.js';
+import { containerOptions, networkOptions, resourceName } from './containerOptions.js';
+import { dockerClientOptions } from './dockerClientOptions.js';
+import { dockerFailure, dockerStatus } from './dockerFailure.js';
+import { execInContainer } from './execInContainer.js';
+import { installPackages } from './installPackages.js';
+import { removeContainer, removeNetwork } from './removeResources.js';
+
+export interface DockerProvisionerOptions {
+  /** DOCKER_HOST-style URL (config.dockerHost); the environment's DOCKER_HOST when absent. */
+  dockerHost?: string;
+  /** Recorded as `io.repro.host` on every resource, so operators see which worker made it. */
+  hostId?: string;
+  /** Bound on the package installation of one environment. */
+  installTimeoutMs?: number;
+}
+
+const HOST_LABEL = 'io.repro.host';
+const ENV_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$/;
+const READY_TIMEOUT_MS = 30_000;
+
+/** Containers on the local (or DOCKER_HOST) engine, one bridge network each. */
+export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Provisioner {
+  const clientOptions = dockerClientOptions(opts.dockerHost);
+  const docker = clientOptions ? new Docker(clientOptions) : new Docker();
+  const installTimeoutMs = opts.installTimeoutMs ?? 15 * 60_000;
+  const managedFilter = { label: [`${LABELS.managed}=true`] };
+
+  async function createResources(spec: ProvisionSpec, tag: string, labels: Record<string, string>): Promise<Docker.Container> {
+    await docker.createNetwork(networkOptions(spec.envId, labels));
+    return docker.createContainer(containerOptions(spec, tag, labels));
+  }
+
+  async function destroy(envId: string): Promise<void> {
+    const name = resourceName(checkEnvId(envId));
+    try {
+      await removeContainer(docker, name);
+      await removeNetwork(docker, name);
+    } catch (err) {
+      throw dockerFailure(err, `removing environment ${envId}`);
+    }
+  }
+
+  return {
+    kind: 'container',
+
+    async ping() {
+      try {
+        await docker.ping();
+      } catch (err) {
+        throw dockerFailure(err, 'answering a ping');
+      }
+    },
+
+    async create(spec: ProvisionSpec, progress: ProgressSink): Promise<ProvisionResult> {
+      checkEnvId(spec.envId);
+      const tag = spec.image.container?.tag;
+      if (tag === undefined) throw new ProviderError(`image ${spec.image.name} has no container settings`, { retryable: false });
+      const name = resourceName(spec.envId);
+      const labels = { ...resourceLabels(spec), ...(opts.hostId ? { [HOST_LABEL]: opts.hostId } : {}) };
+      let container: Docker.Container;
+      try {
+        progress(`creating network and container ${name} from ${tag}`);
+        // The common case has nothing to clean up, so try first and only clear leftovers of an
+        // interrupted attempt when the engine reports a name conflict.
+        container = await createResources(spec, tag, labels).catch(async (err: unknown) => {
+          if (dockerStatus(err) !== 409) throw err;
+          progress('removing leftovers of an earlier attempt');
+          await destroy(spec.envId);
+          return createResources(spec, tag, labels);
+        });
+        await container.start();
+      } catch (err) {
+        if (dockerStatus(err) === 404 && /image/i.test(String(err))) {
+          throw new ProviderError(`image ${tag} is not built on this Docker engine; run npx tsx scripts/build-images.ts ${spec.image.name}`, {
+            retryable: false,
+            cause: err,
+          });
+        }
+        throw dockerFailure(err, `creating ${name}`);
+      }
+      try {
+        if (spec.packages.length > 0) {
+          progress(`installing ${spec.packages.join(' ')}`);
+          await installPackages(container, spec.image.family, spec.packages, progress, installTimeoutMs);
+        }
+        const check = await execInContainer(container, ['true'], { timeoutMs: READY_TIMEOUT_MS, maxOutputBytes: 4096 });
+        if (check.exitCode !== 0) {
+          throw new ProviderError(`readiness check exited with ${check.exitCode}: ${check.stderr.trim()}`, { retryable: true });
+        }
+      } catch (err) {
+        throw dockerFailure(err, `preparing ${name}`);
+      }
+      progress(`ready: docker exec -it ${name} bash`);
+      return { access: { name, command: `docker exec -it ${name} bash` }, engine: 'docker' };
+    },
+
+    async inspect(envId) {
+      const name = resourceName(checkEnvId(envId));
+      try {
+        const info = await docker.getContainer(name).inspect();
+        return { running: info.State.Running };
+      } catch (err) {
+        if (dockerStatus(err) !== 404) throw dockerFailure(err, `inspecting ${name}`);
+      }
+      try {
+        await docker.getNetwork(name).inspect();
+        return { running: false };
+      } catch (err) {
+        if (dockerStatus(err) === 404) return undefined;
+        throw dockerFailure(err, `inspecting network ${name}`);
+      }
+    },
+
+    destroy,
+
+    async list(): Promise<ManagedResource[]> {
+      try {
+        const [containers, networks] = await Promise.all([
+          docker.listContainers({ all: true, filters: managedFilter }),
+          docker.listNetworks({ filters: managedFilter }),
+        ]);
+        // Containers first: a network cannot go while a container still uses it.
+        return [
+          ...containers.map((c) => managedResource('container', c.Id, c.Labels)),
+          ...networks.map((n) => managedResource('network', n.Id, n.Labels ?? {})),
+        ];
+      } catch (err) {
+        throw dockerFailure(err, 'listing managed resources');
+      }
+    },
+
+    async remove(resource) {
+      try {
+        if (resource.type === 'container') await removeContainer(docker, resource.id);
+        else if (resource.type === 'network') await removeNetwork(docker, resource.id);
+        else throw new ProviderError(`the Docker provisioner has no resource type ${resource.type}`, { retryable: false });
+      } catch (err) {
+        throw dockerFailure(err, `removing ${resource.type} ${resource.id}`);
+      }
+    },
+
+    async exec(envId: string, command: string[], execOpts: ExecOptions): Promise<ExecResult> {
+      if (command.length === 0) throw new ValidationError('command: needs at least the program to run', 'command');
+      const name = resourceName(checkEnvId(envId));
+      try {
+        return await execInContainer(docker.getContainer(name), command, execOpts);
+      } catch (err) {
+        const status = dockerStatus(err);
+        if (status === 404) throw new NotFoundError('environment', envId);
+        if (status === 409) throw new ConflictError('environment_not_running', `environment ${envId} is not running`);
+        throw dockerFailure(err, `running a command in ${name}`);
+      }
+    },
+  };
+}
+
+function checkEnvId(envId: string): string {
+  if (!ENV_ID.test(envId)) throw new ValidationError(`environment id "${envId}" cannot name a container`, 'envId');
+  return envId;
+}
+
+function managedResource(type: string, id: string, labels: Record<string, string>): ManagedResource {
+  const ticket = labels[LABELS.ticket];
+  const instance = labels[LABELS.instance];
+  return { type, id, envId: labels[LABELS.environment] ?? '', ...(ticket ? { ticket } : {}), ...(instance ? { instance } : {}) };
+}
