@@ -37,6 +37,7 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list']> = [
   ['REPRO_PROVISION_ATTEMPTS', 'provisionAttempts', 'int'],
   ['REPRO_EXEC_TIMEOUT_MS', 'exec.timeoutMs', 'int'],
   ['REPRO_MAINTENANCE_INTERVAL_MS', 'maintenanceIntervalMs', 'int'],
+  ['REPRO_JOB_LOCK_MS', 'jobLockMs', 'int'],
   ['REPRO_RETENTION', 'retention', 'string'],
   ['REPRO_LIBVIRT_URI', 'libvirt.uri', 'string'],
   ['REPRO_VM_ENGINE', 'libvirt.engine', 'string'],

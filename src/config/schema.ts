@@ -56,6 +56,8 @@ export const ConfigSchema = Type.Object(
       { default: { timeoutMs: 60000, maxOutputBytes: 1048576 } },
     ),
     maintenanceIntervalMs: Type.Integer({ minimum: 1000, default: 60000 }),
+    /** A job whose worker died is retried after its lock lapses, about this long. */
+    jobLockMs: Type.Integer({ minimum: 1000, default: 30000 }),
     /** How long destroyed records stay readable for audit. */
     retention: Type.String({ minLength: 2, default: '30d' }),
     libvirt: Type.Object(

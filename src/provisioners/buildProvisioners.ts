@@ -6,6 +6,6 @@ import { createDockerProvisioner } from './docker/createDockerProvisioner.js';
 /** The providers this host serves, from configuration. */
 export function buildProvisioners(config: Config): Partial<Record<EnvironmentKind, Provisioner>> {
   return {
-    container: createDockerProvisioner({ ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}) }),
+    container: createDockerProvisioner({ hostId: config.hostId, ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}) }),
   };
 }

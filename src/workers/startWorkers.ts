@@ -13,21 +13,13 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-export interface WorkerOptions {
-  /** How long a job lock lives: a dead worker's job is retried after about this long. */
-  lockDurationMs?: number;
-  stalledIntervalMs?: number;
-}
-
 /** Starts the workers for the provisioners this host serves, plus TTL expiry and this host's maintenance. */
-export async function startWorkers(deps: Deps, connection: Redis, opts: WorkerOptions = {}): Promise<Workers> {
+export async function startWorkers(deps: Deps, connection: Redis): Promise<Workers> {
   const { config, log } = deps;
   const prefix = deps.keys.queues;
   const workers: Worker[] = [];
-  const lock = {
-    ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
-    ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
-  };
+  // A dead worker's job is noticed by the stalled check and retried once its lock lapses.
+  const lock = { lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
   const add = (name: string, processor: Processor, concurrency: number) => {
     const worker = new Worker(name, processor, { connection, prefix, concurrency, ...lock });
     worker.on('failed', (job: Job | undefined, err: Error) => log.warn({ queue: name, jobId: job?.id, err: err.message }, 'job failed'));

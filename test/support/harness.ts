@@ -21,7 +21,7 @@ export interface Harness {
   requesterToken: string;
   /** Authorization header for the requester token. */
   auth: { authorization: string };
-  startWorkers(opts?: { lockDurationMs?: number; stalledIntervalMs?: number }): Promise<Workers>;
+  startWorkers(): Promise<Workers>;
   close(): Promise<void>;
 }
 
@@ -50,8 +50,8 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
   const h: Harness = {
     config, deps, app, adminToken, requesterToken,
     auth: { authorization: `Bearer ${requesterToken}` },
-    async startWorkers(o = {}) {
-      const w = await startWorkers(deps, deps.connect(), o);
+    async startWorkers() {
+      const w = await startWorkers(deps, deps.connect());
       workerSets.push(w);
       h.workers = w;
       return w;
