@@ -1,6 +1,7 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigError } from '../errors.js';
+import { parseTtl } from '../domain/ttl.js';
 
 /** Settings every system shares; the core config schema checks the first three, repeated here so each schema is whole. */
 const common = {
@@ -13,6 +14,10 @@ const common = {
   defaultRequest: Type.Optional(Type.String({ minLength: 1 })),
   /** Timeout of one REST call to the system. */
   timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120000 })),
+  /** How long after a resolve/close the environments are torn down (`30m`, `1d`); default at once. A reopen within it cancels. */
+  teardownGrace: Type.Optional(Type.String({ minLength: 2 })),
+  /** How long before expiry the "expiring soon" comment is posted; default 1h. */
+  expiryNoticeLead: Type.Optional(Type.String({ minLength: 2 })),
 };
 
 function system<P extends TProperties>(props: P): TObject<typeof common & P> {
@@ -129,6 +134,15 @@ export function validateTicketsConfig(tickets: Record<string, unknown> | undefin
 
 function crossChecks(name: TicketSystem, s: Record<string, unknown>): string[] {
   const out: string[] = [];
+  for (const field of ['teardownGrace', 'expiryNoticeLead']) {
+    const value = s[field];
+    if (typeof value !== 'string') continue;
+    try {
+      parseTtl(value, field);
+    } catch (err) {
+      out.push(`tickets.${name}.${(err as Error).message}`);
+    }
+  }
   if (name === 'glpi') {
     if ((s['api'] ?? 'v1') === 'v1' && (!s['appToken'] || !s['userToken'])) out.push('tickets.glpi.userToken: API v1 needs appToken and userToken');
     if (s['api'] === 'v2' && !s['apiToken']) out.push('tickets.glpi.apiToken: API v2 needs apiToken');

@@ -1,0 +1,58 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { NotFoundError } from '../../errors.js';
+import type { Ticketing } from '../../tickets/buildTicketing.js';
+import type { TicketSystem } from '../../tickets/settings.js';
+
+const Params = Type.Object({ system: Type.String({ maxLength: 40 }) });
+const Outcome = Type.Object({
+  type: Type.String(), ticket: Type.String(), action: Type.String(),
+  envIds: Type.Optional(Type.Array(Type.String())), detail: Type.Optional(Type.String()),
+});
+
+/**
+ * `POST /v1/webhooks/:system`: authenticated by the system's own signature over the raw bytes,
+ * so the body is kept as received (any Content-Type, or none: GLPI sends none). Unknown or
+ * unconfigured system → 404, bad signature → 401, malformed body → 400; none of them changes
+ * anything. `GET` answers GLPI's `crc_token` challenge.
+ */
+export const webhookRoutes = (ticketing: Ticketing): FastifyPluginAsyncTypebox => async (app) => {
+  // Scoped to this plugin: the rest of the API keeps its JSON parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  const adapterOf = (system: string) => {
+    const adapter = ticketing.adapters.get(system as TicketSystem);
+    if (!adapter) throw new NotFoundError('ticket system', system);
+    return adapter;
+  };
+
+  app.post('/v1/webhooks/:system', {
+    config: { auth: 'public' },
+    schema: {
+      tags: ['webhooks'],
+      summary: 'A ticket system delivery (GLPI, Redmine, Jira, GitLab, Zammad, MantisBT, RT or the generic format)',
+      params: Params,
+      response: { 202: Type.Object({ outcomes: Type.Array(Outcome) }) },
+    },
+  }, async (request, reply) => {
+    const adapter = adapterOf(request.params.system);
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const query = request.query as Record<string, string | undefined>;
+    adapter.verify({ headers: request.headers, rawBody, query });
+    const events = adapter.parse(rawBody, request.headers);
+    const outcomes = await ticketing.handler.handle(adapter.system as TicketSystem, events);
+    request.log.info({ system: adapter.system, outcomes }, 'ticket delivery');
+    return reply.status(202).send({ outcomes });
+  });
+
+  app.get('/v1/webhooks/:system', {
+    config: { auth: 'public' },
+    schema: { tags: ['webhooks'], summary: 'Subscription challenge (GLPI crc_token)', params: Params },
+  }, async (request, reply) => {
+    const adapter = adapterOf(request.params.system);
+    const answer = adapter.challenge?.(request.query as Record<string, string | undefined>);
+    if (answer === undefined) throw new NotFoundError('challenge for', adapter.system);
+    return reply.type('text/plain').send(answer);
+  });
+};

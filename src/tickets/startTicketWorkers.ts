@@ -1,0 +1,41 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Deps } from '../deps.js';
+import { queueNames } from '../queue/names.js';
+import { createNotifyProcessor } from '../workers/notifyProcessor.js';
+import type { Ticketing } from './buildTicketing.js';
+import { createTeardownProcessor } from './teardownProcessor.js';
+import { TEARDOWN_QUEUE } from './ticketQueues.js';
+import { startTicketWatcher } from './watchTicketEnvironments.js';
+
+/**
+ * The ticket side of a worker process: the notify outbox, delayed teardowns and the watcher that
+ * turns environment transitions into comments. Runs nothing when no ticket system is configured.
+ */
+export async function startTicketWorkers(deps: Deps, ticketing: Ticketing, connection: Redis): Promise<{ close(): Promise<void> }> {
+  if (ticketing.adapters.size === 0) return { close: async () => undefined };
+  const { log } = deps;
+  const prefix = deps.keys.queues;
+  const notify = new Worker(queueNames.notify, createNotifyProcessor({
+    adapters: ticketing.adapters, store: deps.store, events: deps.events, catalog: deps.catalog, metrics: deps.metrics,
+    ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
+  }), { connection, prefix, concurrency: 5 });
+  const teardown = new Worker(TEARDOWN_QUEUE, createTeardownProcessor(deps), { connection, prefix, concurrency: 2 });
+  for (const [name, worker] of [['notify', notify], ['teardown', teardown]] as const) {
+    worker.on('failed', (job: Job | undefined, err: Error) => log.warn({ queue: name, jobId: job?.id, err: err.message }, 'ticket job failed'));
+    worker.on('error', (err) => log.error({ queue: name, err: err.message }, 'ticket worker error'));
+  }
+  const blocking = deps.connect();
+  const watcher = startTicketWatcher({
+    redis: deps.redis, blocking, watchKey: ticketing.watchKey, keys: deps.keys, store: deps.store, queues: deps.queues,
+    clock: deps.clock, settings: ticketing.settings, ...(ticketing.notifyRetry ? { notifyRetry: ticketing.notifyRetry } : {}),
+    onError: (err) => log.warn({ err: err.message }, 'ticket watcher error'),
+  });
+  await Promise.all([notify.waitUntilReady(), teardown.waitUntilReady()]);
+  return {
+    async close() {
+      await watcher.close();
+      await Promise.all([notify.close(), teardown.close()]);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { Queues } from '../queue/createQueues.js';
+import { queueNames } from '../queue/names.js';
+
+/** Delayed teardowns after a resolve/close; cancelled by a reopen. */
+export const TEARDOWN_QUEUE = 'ticket-teardown';
+
+const Ticket = Type.Object({
+  system: Type.String({ minLength: 1 }),
+  id: Type.String({ minLength: 1 }),
+  url: Type.Optional(Type.String()),
+  title: Type.Optional(Type.String()),
+});
+
+export const NotifyJob = Type.Object({
+  system: Type.String({ minLength: 1 }),
+  ticket: Ticket,
+  kind: Type.Union([
+    Type.Literal('accepted'), Type.Literal('ready'), Type.Literal('failed'),
+    Type.Literal('expiring'), Type.Literal('destroyed'), Type.Literal('rejected'),
+  ]),
+  envId: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String()),
+  /** For `expiring`: the expiry the notice was scheduled for; an extension makes it stale. */
+  expiresAt: Type.Optional(Type.String()),
+});
+export type NotifyJob = Static<typeof NotifyJob>;
+
+export const TeardownJob = Type.Object({ system: Type.String({ minLength: 1 }), ticketId: Type.String({ minLength: 1 }), reason: Type.String() });
+export type TeardownJob = Static<typeof TeardownJob>;
+
+export interface NotifyRetry {
+  attempts: number;
+  /** First backoff delay; BullMQ doubles it each attempt. */
+  backoffMs: number;
+}
+
+/** About 20 minutes of retries before a comment counts as failed. */
+export const DEFAULT_NOTIFY_RETRY: NotifyRetry = { attempts: 8, backoffMs: 10_000 };
+
+const KEEP = { removeOnComplete: { age: 86400 }, removeOnFail: { age: 30 * 86400 } };
+
+/** BullMQ job ids: no `:`; ticket ids may hold `#` or `:`, so they are encoded. */
+export const ticketKey = (system: string, id: string) => `${system}-${Buffer.from(id).toString('base64url')}`;
+
+/**
+ * Enqueues one comment. `dedupe` makes the job id, so the same notice (same environment event,
+ * same delivery) is never queued twice even when several processes see it.
+ */
+export async function enqueueComment(queues: Queues, job: NotifyJob, dedupe: string, retry: NotifyRetry, delayMs = 0): Promise<void> {
+  await queues.get(queueNames.notify).add(job.kind, job, {
+    ...KEEP,
+    jobId: `notify-${dedupe.replace(/:/g, '_')}`,
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    ...(delayMs > 0 ? { delay: delayMs } : {}),
+  });
+}
+
+export async function scheduleTeardown(queues: Queues, job: TeardownJob, delayMs: number): Promise<void> {
+  await queues.get(TEARDOWN_QUEUE).add('teardown', job, {
+    ...KEEP,
+    jobId: `teardown-${ticketKey(job.system, job.ticketId)}`,
+    delay: delayMs,
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 2000 },
+  });
+}
+
+/** Removes a pending teardown; true when one was waiting. */
+export async function cancelTeardown(queues: Queues, system: string, ticketId: string): Promise<boolean> {
+  const job = await queues.get(TEARDOWN_QUEUE).getJob(`teardown-${ticketKey(system, ticketId)}`);
+  if (!job || !(await job.isDelayed())) return false;
+  await job.remove();
+  return true;
+}
