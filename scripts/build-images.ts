@@ -1,5 +1,5 @@
 /**
- * Builds the container images of the catalog: `npx tsx scripts/build-images.ts [--no-cache] [names...]`.
+ * Builds the container images of the catalog: `npx tsx scripts/build-images.ts [--quiet] [--no-cache] [names...]`.
  * Missing base images are bootstrapped from REPRO_DEBIAN_MIRROR (needs root); all names when none given.
  */
 import { mkdir } from 'node:fs/promises';
@@ -12,6 +12,9 @@ import { loadCatalog } from '../src/images/loadCatalog.js';
 async function main(args: string[]): Promise<void> {
   const config = loadConfig();
   const catalog = await loadCatalog(config.imagesDir);
+  const flags = args.filter((a) => a.startsWith('--'));
+  const badFlag = flags.find((f) => f !== '--quiet' && f !== '--no-cache');
+  if (badFlag) throw new Error(`unknown option ${badFlag}; use --quiet, --no-cache and image names`);
   const names = args.filter((a) => !a.startsWith('--'));
   const unknown = names.filter((n) => catalog.get(n) === undefined);
   if (unknown.length > 0) {
@@ -27,6 +30,7 @@ async function main(args: string[]): Promise<void> {
     securityMirror: process.env['REPRO_DEBIAN_SECURITY_MIRROR'] ?? defaultSecurityMirror(config.debianMirror),
     workDir,
     noCache: args.includes('--no-cache'),
+    verbose: !args.includes('--quiet'),
     env,
     log: (line) => console.log(line),
   });

@@ -22,5 +22,9 @@ export async function buildCatalogImage(image: CatalogImage, opts: BuildOptions)
   ];
   // The classic builder resolves FROM against local images; BuildKit on older engines may try a registry.
   const env = { ...(opts.env ?? process.env), DOCKER_BUILDKIT: '0' };
-  await runCommand(argv, { env, onLine: (line) => opts.log(`[${settings.tag}] ${line}`) });
+  const onLine = (line: string): void => {
+    if (opts.verbose) opts.log(`[${settings.tag}] ${line}`);
+    else if (/^(Step \d|Successfully)/.test(line)) opts.log(`[${settings.tag}] ${line.length > 100 ? `${line.slice(0, 99)}…` : line}`);
+  };
+  await runCommand(argv, { env, onLine });
 }

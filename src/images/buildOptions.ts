@@ -8,6 +8,8 @@ export interface BuildOptions {
   workDir: string;
   /** Rebuild catalog images without the layer cache (refreshes their package lists). */
   noCache?: boolean;
+  /** Log every build line; otherwise only the Dockerfile steps (a failure still shows its tail). */
+  verbose?: boolean;
   /** Environment of the docker CLI, e.g. with DOCKER_HOST. */
   env?: NodeJS.ProcessEnv;
   log: (line: string) => void;
