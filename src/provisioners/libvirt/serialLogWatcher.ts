@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 export interface WatchOptions {
-  /** Called for each console line worth showing (kernel timestamps and blank lines are skipped). */
+  /** Called for each console line worth showing (see progressLine). */
   onLine(line: string): void;
   /** Returns a value to stop watching with. */
   match(line: string): string | undefined;
@@ -12,7 +12,18 @@ export interface WatchOptions {
 
 /** ANSI colour/cursor sequences systemd prints on the console. */
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\r/g;
-const KERNEL_LINE = /^\[\s*\d+\.\d+\]/;
+/** `[  12.345678] ` kernel timestamp, possibly after a getty prompt the line was glued to. */
+const TIMESTAMP = /^(?:.*? login: )?\[\s*\d+\.\d+\]\s?/;
+/** Userspace output relayed through the kernel log (`cloud-init[291]: …`), unlike kernel chatter. */
+const PROCESS_LINE = /^[\w.@-]+\[\d+\]: /;
+
+/** The console line worth a progress event, or undefined for kernel messages and blanks. */
+export function progressLine(line: string): string | undefined {
+  const stamped = TIMESTAMP.test(line);
+  const text = line.replace(TIMESTAMP, '').trim();
+  if (!text || (stamped && !PROCESS_LINE.test(text))) return undefined;
+  return text;
+}
 
 /**
  * Follows the serial console log virtlogd writes (the file may not exist yet when the domain
@@ -37,7 +48,8 @@ export async function watchSerialLog(path: string, o: WatchOptions): Promise<str
             const line = raw.replace(ANSI, '').trimEnd();
             const found = o.match(line);
             if (found !== undefined) return found;
-            if (line.trim() && !KERNEL_LINE.test(line)) o.onLine(line);
+            const shown = progressLine(line);
+            if (shown !== undefined) o.onLine(shown);
           }
           continue;
         }

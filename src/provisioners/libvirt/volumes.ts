@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ProviderError } from '../../errors.js';
+import { escapeXml } from './domainXml.js';
 import type { Virsh } from './virsh.js';
 import { isNotFound } from './virsh.js';
 
@@ -18,16 +19,26 @@ export async function deleteVolume(virsh: Virsh, pool: string, name: string): Pr
   }
 }
 
-/** A qcow2 overlay on the image's base disk: the base stays shared and untouched. */
+/**
+ * A qcow2 overlay on the image's base disk: the base stays shared and untouched. Volume XML
+ * rather than `vol-create-as --backing-vol`, which only accepts a base that is a pool volume.
+ */
 export async function createOverlay(
   virsh: Virsh,
   v: { pool: string; name: string; backingPath: string; sizeGb: number },
 ): Promise<void> {
   await deleteVolume(virsh, v.pool, v.name);
-  await virsh.run([
-    'vol-create-as', v.pool, v.name, `${v.sizeGb}G`,
-    '--format', 'qcow2', '--backing-vol', v.backingPath, '--backing-vol-format', 'qcow2',
-  ]);
+  const xml =
+    `<volume><name>${escapeXml(v.name)}</name><capacity unit='G'>${v.sizeGb}</capacity>` +
+    `<target><format type='qcow2'/></target>` +
+    `<backingStore><path>${escapeXml(v.backingPath)}</path><format type='qcow2'/></backingStore></volume>`;
+  const dir = await mkdtemp(join(tmpdir(), 'repro-vol-'));
+  try {
+    await writeFile(join(dir, 'volume.xml'), xml);
+    await virsh.run(['vol-create', v.pool, join(dir, 'volume.xml')]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -75,8 +86,9 @@ async function makeIso(out: string, dir: string, files: string[]): Promise<void>
 export async function listVolumes(virsh: Virsh, pool: string): Promise<string[]> {
   try {
     await virsh.run(['pool-refresh', pool]);
-    const out = await virsh.run(['vol-list', '--pool', pool, '--name']);
-    return out.split('\n').map((l) => l.trim()).filter(Boolean);
+    // `-q` table rows: "<name>   <path>"; our names hold no spaces.
+    const out = await virsh.run(['vol-list', '--pool', pool]);
+    return out.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter(Boolean);
   } catch (err) {
     if (isNotFound(err)) return [];
     throw err;

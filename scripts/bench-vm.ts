@@ -1,0 +1,139 @@
+/**
+ * VM request→ready through repro's libvirt provisioner (direct engine) against the same image
+ * booted by hand: qemu-img overlay, genisoimage seed with the same cloud-init user-data,
+ * `virsh create` of an equivalent transient domain, timed to the same serial-console marker.
+ * Prints both and the ratio (target ≤ 1.1). One VM at a time. Needs scripts/setup-libvirt.
+ *
+ *   tsx scripts/bench-vm.ts            REPRO_BENCH_RUNS=3 for more rounds (median printed)
+ */
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { utils } from 'ssh2';
+import type { CatalogImage } from '../src/images/catalog.js';
+import { createLibvirtProvisioner } from '../src/provisioners/libvirt/createLibvirtProvisioner.js';
+import { probeDomainType } from '../src/provisioners/libvirt/probeDomainType.js';
+import { READY_MARKER, seedFiles } from '../src/provisioners/libvirt/seedFiles.js';
+import { watchSerialLog } from '../src/provisioners/libvirt/serialLogWatcher.js';
+import { createVirsh } from '../src/provisioners/libvirt/virsh.js';
+
+const uri = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
+const dataDir = resolve(process.env.REPRO_DATA_DIR ?? 'data');
+const runs = Number(process.env.REPRO_BENCH_RUNS ?? 1);
+const imageDir = join(dataDir, 'vm-images/debian-12');
+const virsh = createVirsh(uri);
+const cpus = 1;
+const memoryMb = 1024;
+const cmdline = 'root=/dev/vda rw console=ttyS0 quiet';
+
+const image: CatalogImage = {
+  name: 'debian-12',
+  description: 'Debian 12',
+  distribution: 'debian',
+  version: '12',
+  family: 'debian',
+  dir: 'images/debian-12',
+  vm: {
+    disk: join(imageDir, 'disk.qcow2'),
+    kernel: join(imageDir, 'vmlinuz'),
+    initrd: join(imageDir, 'initrd.img'),
+    cmdline,
+    cpus,
+    memoryMb,
+    diskGb: 4,
+    user: 'debian',
+  },
+};
+
+async function throughRepro(workDir: string, id: string): Promise<number> {
+  const provisioner = await createLibvirtProvisioner({
+    libvirt: { uri, engine: 'direct', network: 'default', sshHost: '127.0.0.1' },
+    dataDir: workDir,
+    pool: `repro-bench-${id}`,
+  });
+  const t0 = performance.now();
+  try {
+    await provisioner.create(
+      { envId: id, ticket: { system: 'bench', id }, image, packages: [], limits: { cpus, memoryMb, pids: 512, diskGb: 4 } },
+      () => undefined,
+    );
+    return performance.now() - t0;
+  } finally {
+    await provisioner.destroy(id);
+    await provisioner.close();
+    await virsh.run(['pool-destroy', `repro-bench-${id}`]).catch(() => undefined);
+    await virsh.run(['pool-undefine', `repro-bench-${id}`]).catch(() => undefined);
+  }
+}
+
+async function byHand(workDir: string, id: string, type: string): Promise<number> {
+  const name = `bench-hand-${id}`;
+  const overlay = join(workDir, 'disk.qcow2');
+  const seed = join(workDir, 'seed.iso');
+  const serial = join(workDir, 'serial.log');
+  const key = utils.generateKeyPairSync('ed25519');
+  const t0 = performance.now();
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.vm!.disk, '-F', 'qcow2', overlay, '4G']);
+  const files = seedFiles({ envId: id, hostname: name, user: 'debian', sshPublicKey: key.public, packages: [] });
+  for (const [file, body] of Object.entries(files)) await writeFile(join(workDir, file), body);
+  execFileSync('genisoimage', ['-quiet', '-output', seed, '-volid', 'cidata', '-joliet', '-rock', 'user-data', 'meta-data'], { cwd: workDir });
+  const xml = `<domain type='${type}'>
+  <name>${name}</name>
+  <memory unit='MiB'>${memoryMb}</memory>
+  <vcpu>${cpus}</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>${image.vm!.kernel}</kernel><initrd>${image.vm!.initrd}</initrd><cmdline>${cmdline}</cmdline></os>
+  <features><acpi/><apic/></features>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${overlay}'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='${seed}'/><target dev='hdc' bus='ide'/><readonly/></disk>
+    <interface type='network'><source network='default'/><model type='virtio'/></interface>
+    <serial type='pty'><log file='${serial}' append='off'/><target port='0'/></serial>
+    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+    <memballoon model='none'/>
+  </devices>
+</domain>`;
+  await writeFile(join(workDir, 'domain.xml'), xml);
+  try {
+    await virsh.run(['create', join(workDir, 'domain.xml')]);
+    const found = await watchSerialLog(serial, {
+      onLine: () => undefined,
+      match: (line) => (line.includes(`${READY_MARKER} ${id} `) ? line : undefined),
+      timeoutMs: 15 * 60_000,
+    });
+    if (!found) throw new Error('hand-booted VM never printed the ready marker');
+    return performance.now() - t0;
+  } finally {
+    await virsh.run(['destroy', name]).catch(() => undefined);
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+const type = await probeDomainType(virsh);
+const repro: number[] = [];
+const hand: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const workDir = await mkdtemp(join(dataDir, 'bench-vm-'));
+  await chmod(workDir, 0o755); // qemu runs as libvirt-qemu
+  const id = `b${Date.now().toString(36)}`;
+  try {
+    // Alternate the order so a warmer page cache does not always favour the same side.
+    if (i % 2 === 0) {
+      hand.push(await byHand(workDir, id, type));
+      repro.push(await throughRepro(workDir, id));
+    } else {
+      repro.push(await throughRepro(workDir, id));
+      hand.push(await byHand(workDir, id, type));
+    }
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  console.log(`round ${i + 1}: repro ${(repro.at(-1)! / 1000).toFixed(1)}s, by hand ${(hand.at(-1)! / 1000).toFixed(1)}s`);
+}
+const r = median(repro);
+const h = median(hand);
+console.log(`domain type: ${type}, runs: ${runs}`);
+console.log(`repro (direct engine) request→ready: ${(r / 1000).toFixed(1)}s`);
+console.log(`by hand (virsh create) boot→ready:   ${(h / 1000).toFixed(1)}s`);
+console.log(`ratio: ${(r / h).toFixed(3)} (target ≤ 1.1)`);
