@@ -61,7 +61,11 @@ export const TICKET_SETTINGS_SCHEMAS = {
   }),
   zammad: system({
     token: Type.Optional(Type.String({ minLength: 1 })),
-    trigger: Type.Optional(Type.Object({ tags: Names }, { additionalProperties: false })),
+    /**
+     * Names of Zammad Triggers (sent as `X-Zammad-Trigger`) whose deliveries are requests: tags are
+     * not in Zammad's webhook payload, so the tag condition lives in the Trigger ("Tags contains repro").
+     */
+    trigger: Type.Optional(Type.Object({ triggerNames: Names }, { additionalProperties: false })),
     /** State names that tear down; default closed, merged, removed. */
     closedStates: Type.Optional(Names),
   }),

@@ -75,7 +75,7 @@ export function testSettings(system: string, baseUrl = 'http://127.0.0.1:9'): Re
     case 'gitlab':
       return { ...common, token: 'test-gitlab-token', trigger: { labels: ['repro'] }, serviceAccount: 'repro-bot' };
     case 'zammad':
-      return { ...common, token: 'test-zammad-token', trigger: { tags: ['repro'] }, serviceAccount: 'repro-bot@chrispresso.com' };
+      return { ...common, token: 'test-zammad-token', trigger: { triggerNames: ['repro request'] }, serviceAccount: 'repro-bot@chrispresso.com' };
     case 'mantis':
       return { ...common, token: 'test-mantis-token', trigger: { tags: ['repro'] }, serviceAccount: 'repro-bot' };
     case 'rt':

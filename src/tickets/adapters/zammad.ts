@@ -3,7 +3,7 @@ import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
 import { header, verifyPrefixedHmac } from '../signature.js';
-import { at, deliveryId, htmlToText, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { deliveryId, htmlToText, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 /**
@@ -15,7 +15,7 @@ import { sendApiRequest } from '../sendApiRequest.js';
 export function createZammadAdapter(settings: TicketSettings<'zammad'>, deps: AdapterDeps): TicketAdapter {
   const base = (settings.baseUrl ?? '').replace(/\/+$/, '');
   const closedStates = new Set(settings.closedStates ?? ['closed', 'merged', 'removed']);
-  const tags = settings.trigger?.tags ?? [];
+  const triggerNames = settings.trigger?.triggerNames ?? [];
 
   return {
     system: 'zammad',
@@ -44,15 +44,14 @@ export function createZammadAdapter(settings: TicketSettings<'zammad'>, deps: Ad
 
       const bodyText = str(article, 'body') ?? '';
       const text = str(article, 'content_type') === 'text/html' ? htmlToText(bodyText) : bodyText;
-      // Tags are not part of the default payload; a custom payload adds `"tags": "#{ticket.tags}"`.
-      // Counted only on the first article so a later update does not ask again.
-      const ticketTags = Array.isArray(t['tags']) ? t['tags'].map(String) : (str(t, 'tags') ?? '').split(/\s*,\s*/);
-      const firstArticle = (at(t, 'article_count') ?? 1) === 1;
+      // Tags are not in the payload (nor allowed in a custom one): a Trigger whose condition is the
+      // tag says it by its name, which Zammad sends as X-Zammad-Trigger.
+      const fromTrigger = triggerNames.includes(header(headers, 'x-zammad-trigger') ?? '');
       const events: TicketEvent[] = requestEvents(
         {
           ticket, deliveryId: delivery, author, status,
           texts: [text],
-          triggered: firstArticle && tags.some((tag) => ticketTags.includes(tag)),
+          triggered: fromTrigger,
           ...(settings.defaultRequest ? { triggerArgs: settings.defaultRequest } : {}),
         },
         deps.catalog,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
+import { fixture } from '../../support/ticketTestKit.js';
 import { adapter, deliver } from './kit.js';
 
 describe('zammad adapter', () => {
@@ -20,6 +21,15 @@ describe('zammad adapter', () => {
 
   it('reports closed as an observed close; the handler decides whether it changed', () => {
     expect(deliver('zammad', 'ticket-closed.json')).toEqual([expect.objectContaining({ type: 'ticket.closed', observed: true })]);
+  });
+
+  it('treats a delivery from a configured Trigger as a request (the tag condition lives in the Trigger)', () => {
+    const body = JSON.parse(fixture('zammad', 'ticket-created.json').toString());
+    body.article.body = 'no command';
+    const raw = Buffer.from(JSON.stringify(body));
+    const withDefault = adapter('zammad', { defaultRequest: 'debian-12 +curl' });
+    expect(withDefault.parse(raw, { 'x-zammad-trigger': 'repro request' })[0]).toMatchObject({ type: 'repro.requested', request: { packages: ['curl'] } });
+    expect(withDefault.parse(raw, { 'x-zammad-trigger': 'notify customer' })[0]).toMatchObject({ type: 'ticket.reopened' });
   });
 
   it('ignores articles written by the service account', () => {
