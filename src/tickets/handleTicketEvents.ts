@@ -41,6 +41,7 @@ export interface TicketEventHandler {
 
 const DELIVERY_TTL_SECONDS = 14 * 86400;
 const STATUS_TTL_SECONDS = 180 * 86400;
+const LOCK_MS = 10_000;
 
 export function ticketKeys(prefix: string) {
   return {
@@ -48,6 +49,8 @@ export function ticketKeys(prefix: string) {
     status: (system: string, id: string) => `${prefix}:tickets:status:${system}:${id}`,
     /** envId → last event id read by the watcher. */
     watch: `${prefix}:tickets:watch`,
+    /** Held while one request for a ticket and image is checked and created. */
+    lock: (system: string, id: string, image: string) => `${prefix}:tickets:lock:${system}:${id}:${image}`,
   };
 }
 
@@ -75,6 +78,21 @@ export function createTicketEventHandler(deps: TicketEventHandlerDeps): TicketEv
   }
 
   async function request(system: TicketSystem, event: Extract<TicketEvent, { type: 'repro.requested' }>): Promise<TicketOutcome> {
+    // Two different deliveries for the same ticket and image (a ticket created and commented at
+    // once) must not both pass the "already live" check.
+    const lock = k.lock(system, event.ticket.id, event.request.image);
+    for (let waited = 0; (await deps.redis.set(lock, '1', 'PX', LOCK_MS, 'NX')) !== 'OK'; waited += 100) {
+      if (waited > LOCK_MS) throw new ReproError('busy', `ticket ${system}:${event.ticket.id} is being handled; retry`, { status: 503, retryable: true });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try {
+      return await requestLocked(system, event);
+    } finally {
+      await deps.redis.del(lock);
+    }
+  }
+
+  async function requestLocked(system: TicketSystem, event: Extract<TicketEvent, { type: 'repro.requested' }>): Promise<TicketOutcome> {
     const base = { type: event.type, ticket: event.ticket.id };
     const live = (await liveOf(event.ticket)).filter((e) => e.image === event.request.image);
     if (live.length > 0) return { ...base, action: 'already-live', envIds: live.map((e) => e.id) };

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { EnvironmentEvent } from '../domain/environment.js';
+import { isLive } from '../domain/stateMachine.js';
 import { parseTtl } from '../domain/ttl.js';
 import type { Queues } from '../queue/createQueues.js';
 import { toEvent, type EnvironmentStore } from '../store/environmentStore.js';
@@ -54,7 +55,7 @@ export function startTicketWatcher(deps: TicketWatcherDeps): { close(): Promise<
       await enqueueComment(deps.queues, { ...base, kind: 'failed', ...(env.error ? { reason: env.error.message } : {}) }, `${envId}-failed`, retry);
     }
     if (event.state === 'destroyed') await enqueueComment(deps.queues, { ...base, kind: 'destroyed' }, `${envId}-destroyed`, retry);
-    if ((event.type === 'ready' || event.type === 'extended') && (env.state === 'ready' || env.state === 'provisioning')) {
+    if ((event.type === 'ready' || event.type === 'extended') && isLive(env.state)) {
       const lead = parseTtl(deps.settings[system]?.expiryNoticeLead ?? '1h') * 1000;
       const at = Date.parse(env.expiresAt) - lead;
       const delay = at - deps.clock.now().getTime();
