@@ -49,7 +49,6 @@ export type TicketEvent =
       observed: boolean;
     });
 
-export type TicketEventType = TicketEvent['type'];
 
 export interface CommentOptions {
   /** Private note / internal comment; the default for everything repro posts. */

@@ -41,7 +41,7 @@ export const DEFAULT_NOTIFY_RETRY: NotifyRetry = { attempts: 8, backoffMs: 10_00
 const KEEP = { removeOnComplete: { age: 86400 }, removeOnFail: { age: 30 * 86400 } };
 
 /** BullMQ job ids: no `:`; ticket ids may hold `#` or `:`, so they are encoded. */
-export const ticketKey = (system: string, id: string) => `${system}-${Buffer.from(id).toString('base64url')}`;
+const ticketKey = (system: string, id: string) => `${system}-${Buffer.from(id).toString('base64url')}`;
 
 /**
  * Enqueues one comment. `dedupe` makes the job id, so the same notice (same environment event,
