@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import type { CatalogImage } from '../src/images/catalog.js';
 import { createLibvirtProvisioner } from '../src/provisioners/libvirt/createLibvirtProvisioner.js';
 import { probeDomainType } from '../src/provisioners/libvirt/probeDomainType.js';
@@ -46,7 +46,7 @@ const image: CatalogImage = {
 };
 
 async function throughRepro(workDir: string, id: string): Promise<number> {
-  const provisioner = await createLibvirtProvisioner({
+  const provisioner = createLibvirtProvisioner({
     libvirt: { uri, engine: 'direct', network: 'default', sshHost: '127.0.0.1' },
     dataDir: workDir,
     pool: `repro-bench-${id}`,
@@ -71,7 +71,7 @@ async function byHand(workDir: string, id: string, type: string): Promise<number
   const overlay = join(workDir, 'disk.qcow2');
   const seed = join(workDir, 'seed.iso');
   const serial = join(workDir, 'serial.log');
-  const key = utils.generateKeyPairSync('ed25519');
+  const key = ssh2.utils.generateKeyPairSync('ed25519');
   const t0 = performance.now();
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.vm!.disk, '-F', 'qcow2', overlay, '4G']);
   const files = seedFiles({ envId: id, hostname: name, user: 'debian', sshPublicKey: key.public, packages: [] });

@@ -28,7 +28,7 @@ describe('libvirt provisioner, direct engine (real libvirtd + qemu)', () => {
     // Not under /tmp: qemu runs as libvirt-qemu and must reach the pool and state dirs.
     dataDir = await mkdtemp(join(resolve('data'), 'it-libvirt-'));
     await chmod(dataDir, 0o755);
-    provisioner = await createLibvirtProvisioner({
+    provisioner = createLibvirtProvisioner({
       libvirt: { uri: URI, engine: 'direct', network: 'default', sshHost: '127.0.0.1' },
       dataDir,
       pool: `repro-it-${envId}`,

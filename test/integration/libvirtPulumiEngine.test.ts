@@ -35,25 +35,26 @@ describe('libvirt provisioner, pulumi engine (Automation API)', () => {
     expect(existsSync(testVmImage.vm!.disk)).toBe(true);
     dataDir = await mkdtemp(join(resolve('data'), 'it-pulumi-'));
     await chmod(dataDir, 0o755);
-    provisioner = await createLibvirtProvisioner({
+    const p = createLibvirtProvisioner({
       libvirt: { uri: URI, engine: 'pulumi', network: 'default', sshHost: '127.0.0.1' },
       dataDir,
       pool,
     });
-    expect(provisioner.engine).toBe('pulumi');
+    provisioner = p;
+    expect(p.engine).toBe('pulumi');
     const progress: string[] = [];
-    const result = await provisioner.create(
+    const result = await p.create(
       { envId, ticket: { system: 'glpi', id: '4243' }, image: testVmImage, packages: [], limits: { cpus: 1, memoryMb: 1024, pids: 512, diskGb: 4 } },
       (line) => progress.push(line),
     );
     expect(result.engine).toBe('pulumi');
-    const os = await provisioner.exec(envId, ['cat', '/etc/os-release'], { timeoutMs: 30_000, maxOutputBytes: 65536 });
+    const os = await p.exec(envId, ['cat', '/etc/os-release'], { timeoutMs: 30_000, maxOutputBytes: 65536 });
     expect(os.stdout).toContain('VERSION_CODENAME=bookworm');
-    expect((await provisioner.list()).some((r) => r.type === 'stack' && r.envId === envId)).toBe(true);
+    expect((await p.list()).some((r) => r.type === 'stack' && r.envId === envId)).toBe(true);
 
-    await provisioner.destroy(envId);
+    await p.destroy(envId);
     expect(await inspectDomain(virsh, vmNames(envId).domain)).toBeUndefined();
-    expect((await provisioner.list()).filter((r) => r.envId === envId)).toEqual([]);
+    expect((await p.list()).filter((r) => r.envId === envId)).toEqual([]);
     const stacks = await readdir(join(dataDir, 'pulumi', '.pulumi', 'stacks'), { recursive: true }).catch(() => []);
     expect(stacks.filter((s) => String(s).includes(envId))).toEqual([]);
   }, 20 * 60_000);

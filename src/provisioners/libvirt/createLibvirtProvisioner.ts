@@ -41,7 +41,7 @@ export interface LibvirtProvisioner extends Provisioner {
 
 const SSH_CHECK: ExecOptions = { timeoutMs: 20_000, maxOutputBytes: 4096 };
 
-export async function createLibvirtProvisioner(o: LibvirtProvisionerOptions): Promise<LibvirtProvisioner> {
+export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtProvisioner {
   const dataDir = resolve(o.dataDir);
   const uri = o.libvirt.uri;
   const virsh = createVirsh(uri);
@@ -54,7 +54,9 @@ export async function createLibvirtProvisioner(o: LibvirtProvisionerOptions): Pr
   const localHypervisor = /^[a-z+]+:\/\/\//.test(uri);
   const forwarder = createPortForwarder(o.libvirt.sshHost);
   const direct = { uri, pool };
-  const engine = o.engine ?? (await buildEngine(resolveEngine(o.libvirt.engine), projectDir, dataDir, direct));
+  const engineName = o.engine?.name ?? resolveEngine(o.libvirt.engine);
+  let engineInstance: Promise<VmEngine> | undefined;
+  const engine = () => (engineInstance ??= o.engine ? Promise.resolve(o.engine) : buildEngine(engineName, projectDir, dataDir, direct));
   let domainType: Promise<DomainType> | undefined;
 
   const stateDir = (envId: string) => join(stateRoot, envId);
@@ -67,12 +69,22 @@ export async function createLibvirtProvisioner(o: LibvirtProvisionerOptions): Pr
     if (forwarder.get(envId)) return;
     await forwarder.open(envId, port, target(envId));
   };
-  const sshTo = async (envId: string) => {
+  /**
+   * `forward`: the path users get (the readiness check proves it works). `direct`: the guest's
+   * own address, for exec, which may run in another process (the API) than the forwarder's.
+   */
+  const sshTo = async (envId: string, via: 'forward' | 'direct') => {
     const info = await inspectDomain(virsh, vmNames(envId).domain);
     const privateKey = await readPrivateKey(stateDir(envId));
     if (!info || !privateKey) throw new NotFoundError('environment', envId);
-    await ensureForward(envId, info.metadata.sshPort);
-    return { host: o.libvirt.sshHost, port: info.metadata.sshPort, user: info.metadata.user, privateKey };
+    const user = info.metadata.user;
+    if (via === 'forward') {
+      await ensureForward(envId, info.metadata.sshPort);
+      return { host: o.libvirt.sshHost, port: info.metadata.sshPort, user, privateKey };
+    }
+    const to = await target(envId)();
+    if (!to) throw new ProviderError(`VM ${envId} has no address on network ${o.libvirt.network} yet`);
+    return { ...to, user, privateKey };
   };
 
   const waitReady = async (envId: string, serialLog: string | undefined, progress: ProgressSink): Promise<void> => {
@@ -90,7 +102,7 @@ export async function createLibvirtProvisioner(o: LibvirtProvisionerOptions): Pr
     // The console said ready (or there is no console to read): confirm through the access path users get.
     for (;;) {
       try {
-        const r = await sshExec(await sshTo(envId), ['cat', READY_FILE], SSH_CHECK);
+        const r = await sshExec(await sshTo(envId, 'forward'), ['cat', READY_FILE], SSH_CHECK);
         const status = r.stdout.trim();
         if (r.exitCode === 0 && status === 'ok') return;
         if (r.exitCode === 0 && status) throw new ProviderError(`VM ${envId} finished cloud-init with "${status}"`, { retryable: false });
@@ -105,7 +117,7 @@ export async function createLibvirtProvisioner(o: LibvirtProvisionerOptions): Pr
 
   const provisioner: LibvirtProvisioner = {
     kind: 'vm',
-    engine: engine.name,
+    engine: engineName,
 
     async ping() {
       await virsh.run(['version']);
@@ -144,12 +156,12 @@ export async function createLibvirtProvisioner(o: LibvirtProvisionerOptions): Pr
         sshPort: forward.port,
         ...optional('serialLog', serialLog),
       };
-      progress(`applying VM resources with the ${engine.name} engine`);
-      await engine.apply(config, progress);
+      progress(`applying VM resources with the ${engineName} engine`);
+      await (await engine()).apply(config, progress);
       await waitReady(spec.envId, serialLog, progress);
       const host = o.libvirt.sshHost;
       return {
-        engine: engine.name,
+        engine: engineName,
         access: {
           name: names.domain,
           host,
@@ -170,7 +182,7 @@ export async function createLibvirtProvisioner(o: LibvirtProvisionerOptions): Pr
 
     async destroy(envId) {
       await forwarder.close(envId);
-      await engine.destroy(envId, () => undefined);
+      await (await engine()).destroy(envId, () => undefined);
       await rm(stateDir(envId), { recursive: true, force: true });
     },
 
@@ -188,7 +200,7 @@ export async function createLibvirtProvisioner(o: LibvirtProvisionerOptions): Pr
       for (const envId of await readdir(stateRoot).catch(() => [] as string[])) {
         found.push({ type: 'state', id: join(stateRoot, envId), envId });
       }
-      return [...found, ...(await engine.list())];
+      return [...found, ...(await (await engine()).list())];
     },
 
     async remove(r) {
@@ -201,13 +213,13 @@ export async function createLibvirtProvisioner(o: LibvirtProvisionerOptions): Pr
         case 'state':
           return rm(stateDir(r.envId), { recursive: true, force: true });
         default:
-          return engine.remove(r);
+          return (await engine()).remove(r);
       }
     },
 
     async exec(envId, command, opts) {
       if (command.length === 0) throw new ValidationError('command must name a program', 'command');
-      return sshExec(await sshTo(envId), command, opts);
+      return sshExec(await sshTo(envId, 'direct'), command, opts);
     },
 
     close: () => forwarder.closeAll(),

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 
 export interface KeyPair {
   /** OpenSSH format, usable with `ssh -i` and by ssh2. */
@@ -13,7 +13,7 @@ const PRIVATE = 'id_ed25519';
 
 /** A fresh pair per environment, kept (0600) in the environment's state dir for later execs. */
 export async function createKeyPair(stateDir: string, comment: string): Promise<KeyPair> {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   await writeFile(join(stateDir, PRIVATE), pair.private, { mode: 0o600 });
   await writeFile(join(stateDir, `${PRIVATE}.pub`), `${pair.public}\n`, { mode: 0o644 });

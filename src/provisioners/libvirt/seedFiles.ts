@@ -41,9 +41,12 @@ export function seedFiles(s: SeedInput): Record<string, string> {
     disable_root: true,
     // The image's sources point at the configured mirror; cloud-init must not rewrite them.
     apt: { preserve_sources_list: true },
+    // C.UTF-8 ships with libc: nothing to generate, unlike the default en_US.UTF-8.
+    locale: 'C.UTF-8',
     package_update: s.packages.length > 0,
     package_upgrade: false,
-    packages: s.packages,
+    // An empty list fails cloud-init's schema check.
+    ...(s.packages.length > 0 ? { packages: s.packages } : {}),
     runcmd: [['sh', '-c', marker]],
   };
   return {

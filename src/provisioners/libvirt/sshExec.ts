@@ -1,4 +1,4 @@
-import { Client } from 'ssh2';
+import ssh2 from 'ssh2';
 import type { ExecOptions, ExecResult } from '../port.js';
 import { ProviderError } from '../../errors.js';
 import { shellQuote } from './shellQuote.js';
@@ -17,7 +17,7 @@ export interface SshTarget {
  */
 export function sshExec(target: SshTarget, argv: string[], opts: ExecOptions): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const conn = new Client();
+    const conn = new ssh2.Client();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let bytes = 0;
