@@ -3,7 +3,6 @@ import { createTicketAdapters } from './createTicketAdapters.js';
 import { createTicketEventHandler, ticketKeys, type TicketEventHandler } from './handleTicketEvents.js';
 import type { TicketAdapter } from './port.js';
 import { validateTicketsConfig, type TicketsConfig, type TicketSystem } from './settings.js';
-import type { NotifyRetry } from './ticketQueues.js';
 
 /** Everything the webhook route and the ticket workers share. */
 export interface Ticketing {
@@ -11,15 +10,14 @@ export interface Ticketing {
   adapters: Map<TicketSystem, TicketAdapter>;
   handler: TicketEventHandler;
   watchKey: string;
-  notifyRetry?: NotifyRetry;
 }
 
-export function buildTicketing(deps: Pick<Deps, 'config' | 'redis' | 'service' | 'events' | 'queues' | 'catalog'>, opts: { notifyRetry?: NotifyRetry } = {}): Ticketing {
+export function buildTicketing(deps: Pick<Deps, 'config' | 'redis' | 'service' | 'events' | 'queues' | 'catalog'>): Ticketing {
   const settings = validateTicketsConfig(deps.config.tickets);
   const adapters = createTicketAdapters(settings, { catalog: deps.catalog });
   const handler = createTicketEventHandler({
     redis: deps.redis, prefix: deps.config.redisPrefix, service: deps.service, events: deps.events,
-    queues: deps.queues, catalog: deps.catalog, settings, ...(opts.notifyRetry ? { notifyRetry: opts.notifyRetry } : {}),
+    queues: deps.queues, catalog: deps.catalog, settings,
   });
-  return { settings, adapters, handler, watchKey: ticketKeys(deps.config.redisPrefix).watch, ...(opts.notifyRetry ? { notifyRetry: opts.notifyRetry } : {}) };
+  return { settings, adapters, handler, watchKey: ticketKeys(deps.config.redisPrefix).watch };
 }

@@ -9,7 +9,7 @@ import type { Queues } from '../queue/createQueues.js';
 import type { EventStore } from '../store/eventStore.js';
 import type { TicketEvent, TicketState } from './port.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
-import { cancelTeardown, DEFAULT_NOTIFY_RETRY, enqueueComment, scheduleTeardown, type NotifyRetry } from './ticketQueues.js';
+import { cancelTeardown, enqueueComment, notifyRetryFor, scheduleTeardown } from './ticketQueues.js';
 import { watchEnvironment } from './watchTicketEnvironments.js';
 
 /** What the handler did with one event: returned to the webhook caller and logged. */
@@ -32,7 +32,6 @@ export interface TicketEventHandlerDeps {
   queues: Queues;
   catalog: Catalog;
   settings: TicketsConfig;
-  notifyRetry?: NotifyRetry;
 }
 
 export interface TicketEventHandler {
@@ -63,7 +62,6 @@ export function ticketKeys(prefix: string) {
  */
 export function createTicketEventHandler(deps: TicketEventHandlerDeps): TicketEventHandler {
   const k = ticketKeys(deps.prefix);
-  const retry = deps.notifyRetry ?? DEFAULT_NOTIFY_RETRY;
   const grace = (system: TicketSystem) => {
     const value = deps.settings[system]?.teardownGrace;
     return value ? parseTtl(value) : 0;
@@ -110,12 +108,12 @@ export function createTicketEventHandler(deps: TicketEventHandlerDeps): TicketEv
         event.deliveryId,
       );
       await watchEnvironment(deps.redis, k.watch, record.id);
-      await enqueueComment(deps.queues, { system, ticket: event.ticket, kind: 'accepted', envId: record.id }, `${record.id}-accepted`, retry);
+      await enqueueComment(deps.queues, { system, ticket: event.ticket, kind: 'accepted', envId: record.id }, `${record.id}-accepted`, notifyRetryFor(deps.settings, system));
       return { ...base, action: 'created', envIds: [record.id] };
     } catch (err) {
       // A TTL above the maximum and the like: the service's message goes back to the ticket.
       if (!(err instanceof ReproError) || err.status !== 400) throw err;
-      await enqueueComment(deps.queues, { system, ticket: event.ticket, kind: 'rejected', reason: err.message }, `${event.deliveryId}-rejected`, retry);
+      await enqueueComment(deps.queues, { system, ticket: event.ticket, kind: 'rejected', reason: err.message }, `${event.deliveryId}-rejected`, notifyRetryFor(deps.settings, system));
       return { ...base, action: 'rejected', detail: err.message };
     }
   }
@@ -156,7 +154,7 @@ export function createTicketEventHandler(deps: TicketEventHandlerDeps): TicketEv
       case 'repro.requested':
         return request(system, event);
       case 'repro.rejected':
-        await enqueueComment(deps.queues, { system, ticket: event.ticket, kind: 'rejected', reason: event.reason }, `${event.deliveryId}-rejected`, retry);
+        await enqueueComment(deps.queues, { system, ticket: event.ticket, kind: 'rejected', reason: event.reason }, `${event.deliveryId}-rejected`, notifyRetryFor(deps.settings, system));
         return { type: event.type, ticket: event.ticket.id, action: 'rejected', detail: event.reason };
       case 'ticket.reopened':
         if (event.observed && (previous === undefined || previous === 'open')) return { type: event.type, ticket: event.ticket.id, action: 'ignored-no-change' };

@@ -18,6 +18,9 @@ const common = {
   teardownGrace: Type.Optional(Type.String({ minLength: 2 })),
   /** How long before expiry the "expiring soon" comment is posted; default 1h. */
   expiryNoticeLead: Type.Optional(Type.String({ minLength: 2 })),
+  /** Attempts per comment before it counts as failed (default 8) and the first retry delay, doubled each time (default 10s). */
+  notifyAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+  notifyBackoff: Type.Optional(Type.String({ minLength: 2 })),
 };
 
 function system<P extends TProperties>(props: P): TObject<typeof common & P> {
@@ -138,7 +141,7 @@ export function validateTicketsConfig(tickets: Record<string, unknown> | undefin
 
 function crossChecks(name: TicketSystem, s: Record<string, unknown>): string[] {
   const out: string[] = [];
-  for (const field of ['teardownGrace', 'expiryNoticeLead']) {
+  for (const field of ['teardownGrace', 'expiryNoticeLead', 'notifyBackoff']) {
     const value = s[field];
     if (typeof value !== 'string') continue;
     try {

@@ -28,7 +28,7 @@ export async function startTicketWorkers(deps: Deps, ticketing: Ticketing, conne
   const blocking = deps.connect();
   const watcher = startTicketWatcher({
     redis: deps.redis, blocking, watchKey: ticketing.watchKey, keys: deps.keys, store: deps.store, queues: deps.queues,
-    clock: deps.clock, settings: ticketing.settings, ...(ticketing.notifyRetry ? { notifyRetry: ticketing.notifyRetry } : {}),
+    clock: deps.clock, settings: ticketing.settings,
     onError: (err) => log.warn({ err: err.message }, 'ticket watcher error'),
   });
   await Promise.all([notify.waitUntilReady(), teardown.waitUntilReady()]);

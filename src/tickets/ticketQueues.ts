@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Queues } from '../queue/createQueues.js';
 import { queueNames } from '../queue/names.js';
+import { parseTtl } from '../domain/ttl.js';
+import type { TicketsConfig, TicketSystem } from './settings.js';
 
 /** Delayed teardowns after a resolve/close; cancelled by a reopen. */
 export const TEARDOWN_QUEUE = 'ticket-teardown';
@@ -35,8 +37,11 @@ export interface NotifyRetry {
   backoffMs: number;
 }
 
-/** About 20 minutes of retries before a comment counts as failed. */
-export const DEFAULT_NOTIFY_RETRY: NotifyRetry = { attempts: 8, backoffMs: 10_000 };
+/** By default about 20 minutes of retries (8 attempts from 10 s, doubling) before a comment counts as failed. */
+export function notifyRetryFor(settings: TicketsConfig, system: TicketSystem): NotifyRetry {
+  const s = settings[system];
+  return { attempts: s?.notifyAttempts ?? 8, backoffMs: s?.notifyBackoff ? parseTtl(s.notifyBackoff) * 1000 : 10_000 };
+}
 
 const KEEP = { removeOnComplete: { age: 86400 }, removeOnFail: { age: 30 * 86400 } };
 

@@ -7,7 +7,7 @@ import type { Queues } from '../queue/createQueues.js';
 import { toEvent, type EnvironmentStore } from '../store/environmentStore.js';
 import type { Keys } from '../store/keys.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
-import { DEFAULT_NOTIFY_RETRY, enqueueComment, type NotifyRetry } from './ticketQueues.js';
+import { enqueueComment, notifyRetryFor } from './ticketQueues.js';
 
 /** Starts following an environment created from a ticket; the watcher reads its event stream from the start. */
 export async function watchEnvironment(redis: Redis, watchKey: string, envId: string): Promise<void> {
@@ -24,7 +24,6 @@ export interface TicketWatcherDeps {
   queues: Queues;
   clock: Clock;
   settings: TicketsConfig;
-  notifyRetry?: NotifyRetry;
   blockMs?: number;
   onError?: (err: Error) => void;
 }
@@ -38,7 +37,6 @@ const STREAMS_PER_READ = 200;
  * comment's job id is derived from the environment and the notice, so none is queued twice.
  */
 export function startTicketWatcher(deps: TicketWatcherDeps): { close(): Promise<void> } {
-  const retry = deps.notifyRetry ?? DEFAULT_NOTIFY_RETRY;
   const blockMs = deps.blockMs ?? 1000;
   let closed = false;
 
@@ -50,6 +48,7 @@ export function startTicketWatcher(deps: TicketWatcherDeps): { close(): Promise<
       return;
     }
     const base = { system, ticket: env.ticket, envId };
+    const retry = notifyRetryFor(deps.settings, system);
     if (event.type === 'ready' && event.state === 'ready') await enqueueComment(deps.queues, { ...base, kind: 'ready' }, `${envId}-ready`, retry);
     if (event.type === 'gave-up') {
       await enqueueComment(deps.queues, { ...base, kind: 'failed', ...(env.error ? { reason: env.error.message } : {}) }, `${envId}-failed`, retry);

@@ -20,9 +20,9 @@ describe('ticket notices', () => {
   beforeAll(async () => {
     fake = await startFakeTicketServer('generic');
     const dir = mkdtempSync(join(tmpdir(), 'repro-notices-'));
-    writeFileSync(join(dir, 'config.yaml'), stringify({ tickets: { generic: { ...testSettings('generic', fake.url), expiryNoticeLead: '1m', locale: 'en' } } }));
+    writeFileSync(join(dir, 'config.yaml'), stringify({ tickets: { generic: { ...testSettings('generic', fake.url), expiryNoticeLead: '1m', locale: 'en', notifyAttempts: 2, notifyBackoff: '1s' } } }));
     h = await startHarness({ env: { REPRO_CONFIG: join(dir, 'config.yaml') } });
-    ticketing = buildTicketing(h.deps, { notifyRetry: { attempts: 2, backoffMs: 100 } });
+    ticketing = buildTicketing(h.deps);
     workers = await startTicketWorkers(h.deps, ticketing, h.deps.connect());
   });
 
