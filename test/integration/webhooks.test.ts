@@ -140,8 +140,10 @@ describe('POST /v1/webhooks/:system', () => {
     expect(res.json().error.field).toBe('ticket.id');
   });
 
-  it('answers 413 for a body above the limit', async () => {
-    const huge = Buffer.from(JSON.stringify({ event: 'created', ticket: { id: 'BIG' }, text: 'x'.repeat(200_000) }));
+  it('accepts a large delivery and answers 413 above the 1 MiB webhook limit', async () => {
+    const large = Buffer.from(JSON.stringify({ event: 'commented', ticket: { id: 'LARGE' }, author: 'x', text: `${'log line\n'.repeat(20_000)}` }));
+    expect((await post('generic', large, signedHeaders('generic', large))).statusCode).toBe(202);
+    const huge = Buffer.from(JSON.stringify({ event: 'created', ticket: { id: 'BIG' }, text: 'x'.repeat(1_100_000) }));
     const res = await post('generic', huge, signedHeaders('generic', huge));
     expect(res.statusCode).toBe(413);
     expect(await envsOf('generic', 'BIG')).toEqual([]);

@@ -4,6 +4,10 @@ import { NotFoundError } from '../../errors.js';
 import type { Ticketing } from '../../tickets/buildTicketing.js';
 import type { TicketSystem } from '../../tickets/settings.js';
 
+// Ticket payloads carry whole descriptions and every custom field (Jira, GitLab): more than the
+// API's own bodyLimitBytes, but still bounded.
+const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
 const Params = Type.Object({ system: Type.String({ maxLength: 40 }) });
 const Outcome = Type.Object({
   type: Type.String(), ticket: Type.String(), action: Type.String(),
@@ -29,6 +33,7 @@ export const webhookRoutes = (ticketing: Ticketing): FastifyPluginAsyncTypebox =
 
   app.post('/v1/webhooks/:system', {
     config: { auth: 'public' },
+    bodyLimit: WEBHOOK_BODY_LIMIT,
     schema: {
       tags: ['webhooks'],
       summary: 'A ticket system delivery (GLPI, Redmine, Jira, GitLab, Zammad, MantisBT, RT or the generic format)',
