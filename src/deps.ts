@@ -12,6 +12,7 @@ import { createEnvironmentStore, type EnvironmentStore } from './store/environme
 import { createEventStore, type EventStore } from './store/eventStore.js';
 import { keys, type Keys } from './store/keys.js';
 import { createTokenStore, type TokenStore } from './store/tokenStore.js';
+import { buildTicketing, type Ticketing } from './tickets/buildTicketing.js';
 
 export interface Deps {
   config: Config;
@@ -27,6 +28,8 @@ export interface Deps {
   metrics: Metrics;
   provisioners: Partial<Record<EnvironmentKind, Provisioner>>;
   service: EnvironmentService;
+  /** Ticket adapters and the webhook event handler (empty when no system is configured). */
+  ticketing: Ticketing;
   /** A new Redis connection (blocking reads, BullMQ workers); closed with the rest. */
   connect(): Redis;
   close(): Promise<void>;
@@ -59,8 +62,9 @@ export function buildDeps(input: DepsInput): Deps {
   const events = createEventStore(redis, k, clock);
   const queues = createQueues(redis, k, { provisionAttempts: config.provisionAttempts });
   const service = createEnvironmentService({ config, clock, catalog, store, events, queues, provisioners });
+  const ticketing = buildTicketing({ config, redis, service, events, queues, catalog });
   const deps: Deps = {
-    config, log, clock, redis, keys: k, store, events, queues, catalog, provisioners, service,
+    config, log, clock, redis, keys: k, store, events, queues, catalog, provisioners, service, ticketing,
     tokens: createTokenStore(redis, k, clock),
     metrics: createMetrics(),
     connect,

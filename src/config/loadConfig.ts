@@ -5,6 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { parseTtl } from '../domain/ttl.js';
+import { validateTicketsConfig } from '../tickets/settings.js';
 import { ConfigSchema, type RawConfig } from './schema.js';
 
 export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId'> {
@@ -61,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const valid = withDefaults as RawConfig;
+  validateTicketsConfig(valid.tickets);
   const ttl = {
     defaultSeconds: parseSetting('ttl.default', () => parseTtl(valid.ttl.default)),
     maxSeconds: parseSetting('ttl.max', () => parseTtl(valid.ttl.max)),

@@ -10,6 +10,7 @@ import { environmentRoutes } from './routes/environments.js';
 import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** The HTTP API, without listening: tests use `app.inject()`, main.ts calls `listen`. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -38,5 +39,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(environmentRoutes(deps));
   await app.register(imageRoutes(deps));
   await app.register(tokenRoutes(deps));
+  await app.register(webhookRoutes(deps.ticketing));
   return app;
 }

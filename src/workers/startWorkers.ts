@@ -4,6 +4,7 @@ import type { EnvironmentKind } from '../domain/environment.js';
 import type { Provisioner } from '../provisioners/port.js';
 import { queueNames } from '../queue/names.js';
 import type { Deps } from '../deps.js';
+import { startTicketWorkers } from '../tickets/startTicketWorkers.js';
 import { createDestroyProcessor } from './destroyProcessor.js';
 import { createExpireProcessor } from './expireProcessor.js';
 import { createMaintenanceProcessor } from './maintenanceProcessor.js';
@@ -41,12 +42,14 @@ export async function startWorkers(deps: Deps, connection: Redis): Promise<Worke
   await deps.queues.get(queueNames.maintenance(config.hostId)).upsertJobScheduler(
     'sweep', { every: config.maintenanceIntervalMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } },
   );
+  const tickets = await startTicketWorkers(deps, deps.ticketing, connection);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
 
   return {
     async close() {
       // Let running jobs finish their current step; a killed one is retried elsewhere after its lock expires.
       await Promise.all(workers.map((w) => w.close()));
+      await tickets.close();
     },
   };
 }

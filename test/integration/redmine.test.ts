@@ -1,22 +1,31 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ReproError } from '../../src/errors.js';
 import { createRedmineAdapter } from '../../src/tickets/adapters/redmine.js';
 import { testCatalog } from '../support/ticketTestKit.js';
 
 /**
- * The comment path against a real Redmine (Debian's redmine 5 + SQLite), served on 127.0.0.1 by
- * scripts/setup-redmine, which writes the URL, the admin API key and a test issue to
- * <data dir>/redmine/credentials.json.
+ * The comment path against a real Redmine (Debian's redmine 5 + SQLite). The test set-up runs
+ * scripts/setup-redmine (idempotent: installs once, then only restarts a server that does not
+ * answer), which serves Redmine on 127.0.0.1 and writes the URL, the admin API key and a test
+ * issue to <data dir>/redmine/credentials.json.
  */
-const credentialsPath = resolve(process.env['REPRO_DATA_DIR'] ?? 'data', 'redmine', 'credentials.json');
-const ready = existsSync(credentialsPath);
-const credentials = ready ? (JSON.parse(readFileSync(credentialsPath, 'utf8')) as { url: string; apiKey: string; issueId: number }) : undefined;
+const root = new URL('../..', import.meta.url).pathname;
+const credentialsPath = resolve(root, process.env['REPRO_DATA_DIR'] ?? 'data', 'redmine', 'credentials.json');
 
-describe.skipIf(!ready)(`real Redmine${ready ? '' : ` (skipped: ${credentialsPath} is missing; run scripts/setup-redmine first)`}`, () => {
-  const { url, apiKey, issueId } = credentials ?? { url: '', apiKey: '', issueId: 0 };
-  const adapter = createRedmineAdapter({ baseUrl: url, apiKey, webhookSecret: 'unused-here', timeoutMs: 15000 }, { catalog: testCatalog() });
+describe('real Redmine', () => {
+  let url = '';
+  let apiKey = '';
+  let issueId = 0;
+  let adapter: ReturnType<typeof createRedmineAdapter>;
+
+  beforeAll(() => {
+    execFileSync('bash', ['scripts/setup-redmine'], { cwd: root, stdio: 'inherit', timeout: 600_000 });
+    ({ url, apiKey, issueId } = JSON.parse(readFileSync(credentialsPath, 'utf8')) as { url: string; apiKey: string; issueId: number });
+    adapter = createRedmineAdapter({ baseUrl: url, apiKey, webhookSecret: 'unused-here', timeoutMs: 15000 }, { catalog: testCatalog() });
+  }, 660_000);
 
   it('posts a private note and reads it back under ?include=journals', async () => {
     const text = `[repro] integration note ${Date.now()}\nsecond line`;

@@ -4,10 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { webhookRoutes } from '../../src/http/routes/webhooks.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
-import { buildTicketing } from '../../src/tickets/buildTicketing.js';
-import { startTicketWorkers } from '../../src/tickets/startTicketWorkers.js';
 import { TICKET_SYSTEMS, type TicketSystem } from '../../src/tickets/settings.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../support/fakeTicketServer.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
@@ -47,7 +44,6 @@ function shortened(system: TicketSystem, name: string): Buffer {
 
 describe.skipIf(!imagePresent)(`ticket flow per system${imagePresent ? '' : ` (skipped: ${IMAGE} is not built; run npm run build-images)`}`, () => {
   let h: Harness;
-  let workers: { close(): Promise<void> };
   const fakes = new Map<TicketSystem, FakeTicketServer>();
 
   beforeAll(async () => {
@@ -56,14 +52,9 @@ describe.skipIf(!imagePresent)(`ticket flow per system${imagePresent ? '' : ` (s
     const dir = mkdtempSync(join(tmpdir(), 'repro-tickets-'));
     writeFileSync(join(dir, 'config.yaml'), stringify({ tickets, publicUrl: 'https://repro.test' }));
     h = await startHarness({ provisioners: { container: createDockerProvisioner() }, env: { REPRO_CONFIG: join(dir, 'config.yaml') }, workers: true });
-    const ticketing = buildTicketing(h.deps);
-    // Until buildApp registers the webhook route itself.
-    if (!h.app.hasRoute({ method: 'POST', url: '/v1/webhooks/:system' })) await h.app.register(webhookRoutes(ticketing));
-    workers = await startTicketWorkers(h.deps, ticketing, h.deps.connect());
   });
 
   afterAll(async () => {
-    await workers?.close();
     await h?.close();
     for (const fake of fakes.values()) await fake.close();
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { buildTicketing, type Ticketing } from '../../src/tickets/buildTicketing.js';
+import type { Ticketing } from '../../src/tickets/buildTicketing.js';
 import { createGenericAdapter } from '../../src/tickets/adapters/generic.js';
 import { startTicketWorkers } from '../../src/tickets/startTicketWorkers.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../support/fakeTicketServer.js';
@@ -22,7 +22,7 @@ describe('ticket notices', () => {
     const dir = mkdtempSync(join(tmpdir(), 'repro-notices-'));
     writeFileSync(join(dir, 'config.yaml'), stringify({ tickets: { generic: { ...testSettings('generic', fake.url), expiryNoticeLead: '1m', locale: 'en', notifyAttempts: 2, notifyBackoff: '1s' } } }));
     h = await startHarness({ env: { REPRO_CONFIG: join(dir, 'config.yaml') } });
-    ticketing = buildTicketing(h.deps);
+    ticketing = h.deps.ticketing;
     workers = await startTicketWorkers(h.deps, ticketing, h.deps.connect());
   });
 

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { webhookRoutes } from '../../src/http/routes/webhooks.js';
 import { queueNames } from '../../src/queue/names.js';
-import { buildTicketing, type Ticketing } from '../../src/tickets/buildTicketing.js';
+import type { Ticketing } from '../../src/tickets/buildTicketing.js';
 import { startTicketWorkers } from '../../src/tickets/startTicketWorkers.js';
 import { TEARDOWN_QUEUE } from '../../src/tickets/ticketQueues.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../support/fakeTicketServer.js';
@@ -32,9 +31,7 @@ describe('POST /v1/webhooks/:system', () => {
     const dir = mkdtempSync(join(tmpdir(), 'repro-webhooks-'));
     writeFileSync(join(dir, 'config.yaml'), stringify({ tickets, bodyLimitBytes: 65536 }));
     h = await startHarness({ env: { REPRO_CONFIG: join(dir, 'config.yaml') } });
-    ticketing = buildTicketing(h.deps);
-    // Until buildApp registers the webhook route itself.
-    if (!h.app.hasRoute({ method: 'POST', url: '/v1/webhooks/:system' })) await h.app.register(webhookRoutes(ticketing));
+    ticketing = h.deps.ticketing;
   });
 
   afterAll(async () => {
