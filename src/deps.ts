@@ -69,6 +69,7 @@ export function buildDeps(input: DepsInput): Deps {
     metrics: createMetrics(),
     connect,
     async close() {
+      await Promise.all(Object.values(provisioners).map((p) => p.close?.()));
       await queues.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },

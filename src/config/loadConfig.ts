@@ -28,6 +28,7 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list']> = [
   ['REPRO_HOST_ID', 'hostId', 'string'],
   ['REPRO_DEBIAN_MIRROR', 'debianMirror', 'string'],
   ['REPRO_ROLES', 'roles', 'list'],
+  ['REPRO_KINDS', 'kinds', 'list'],
   ['REPRO_TTL_DEFAULT', 'ttl.default', 'string'],
   ['REPRO_TTL_MAX', 'ttl.max', 'string'],
   ['REPRO_LIMIT_CPUS', 'limits.cpus', 'number'],

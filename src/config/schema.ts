@@ -27,6 +27,8 @@ export const ConfigSchema = Type.Object(
     hostId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' })),
     debianMirror: Type.String({ pattern: '^https?://', default: 'http://deb.debian.org/debian' }),
     /** Which parts run in this process: both for the embedded default. */
+    /** Environment kinds this host's workers serve: Docker containers, libvirt VMs. */
+    kinds: Type.Array(Type.Union([Type.Literal('container'), Type.Literal('vm')]), { minItems: 1, default: ['container', 'vm'] }),
     roles: Type.Array(Type.Union([Type.Literal('api'), Type.Literal('worker')]), { minItems: 1, default: ['api', 'worker'] }),
     ttl: Type.Object(
       { default: Duration, max: Duration },

@@ -2,10 +2,16 @@ import type { Config } from '../config/loadConfig.js';
 import type { EnvironmentKind } from '../domain/environment.js';
 import type { Provisioner } from './port.js';
 import { createDockerProvisioner } from './docker/createDockerProvisioner.js';
+import { createLibvirtProvisioner } from './libvirt/createLibvirtProvisioner.js';
 
-/** The providers this host serves, from configuration. */
+/** The providers this host serves (`kinds`), from configuration. */
 export function buildProvisioners(config: Config): Partial<Record<EnvironmentKind, Provisioner>> {
-  return {
-    container: createDockerProvisioner({ hostId: config.hostId, ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}) }),
-  };
+  const out: Partial<Record<EnvironmentKind, Provisioner>> = {};
+  if (config.kinds.includes('container')) {
+    out.container = createDockerProvisioner({ hostId: config.hostId, ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}) });
+  }
+  if (config.kinds.includes('vm')) {
+    out.vm = createLibvirtProvisioner({ libvirt: config.libvirt, dataDir: config.dataDir });
+  }
+  return out;
 }

@@ -71,6 +71,8 @@ export interface Provisioner {
   /** Removes one listed resource (the reconciler's orphan path). */
   remove(resource: ManagedResource): Promise<void>;
   exec(envId: string, command: string[], opts: ExecOptions): Promise<ExecResult>;
+  /** Releases what the adapter holds open (forwarders, clients); resources it created stay. */
+  close?(): Promise<void>;
 }
 
 /** Labels carried by everything repro creates, so the reconciler can find orphans. */
