@@ -13,6 +13,7 @@ export function readStackConfig(config = new pulumi.Config()): VmStackConfig {
   return {
     envId: config.require('envId'),
     ticket: config.require('ticket'),
+    ...optional('instance'),
     image: config.require('image'),
     disk: config.require('disk'),
     ...optional('kernel'),

@@ -29,6 +29,8 @@ export interface LibvirtProvisionerOptions {
   pool?: string;
   /** Boot + cloud-init budget (TCG with packages can take minutes); default 15 min. */
   readyTimeoutMs?: number;
+  /** This deployment's label (Redis prefix), recorded on domains; volumes and state in our pool and data dir are ours. */
+  instance?: string;
   /** Tests and the bench inject an engine; otherwise resolved from `libvirt.engine`. */
   engine?: VmEngine;
 }
@@ -137,6 +139,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
       const config: VmStackConfig = {
         envId: spec.envId,
         ticket: `${spec.ticket.system}:${spec.ticket.id}`,
+        ...optional('instance', spec.instance),
         image: spec.image.name,
         disk: inData(vm.disk) ?? vm.disk,
         ...optional('kernel', inData(vm.kernel)),
@@ -188,19 +191,27 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
 
     async list() {
       const found: ManagedResource[] = [];
+      // Volumes, state and stacks belong to their domain's deployment; without a domain, to the
+      // deployment whose pool and data dir hold them.
+      const instanceOf = new Map<string, string | undefined>();
+      const own = (envId: string) => {
+        const instance = instanceOf.has(envId) ? instanceOf.get(envId) : o.instance;
+        return instance === undefined ? {} : { instance };
+      };
       for (const d of await listDomains(virsh)) {
-        found.push({ type: 'domain', id: d.name, envId: d.metadata.envId, ticket: d.metadata.ticket });
+        instanceOf.set(d.metadata.envId, d.metadata.instance);
+        found.push({ type: 'domain', id: d.name, envId: d.metadata.envId, ticket: d.metadata.ticket, ...own(d.metadata.envId) });
         // list() runs periodically (reconciler): it also brings SSH access back after a restart.
         if (d.running && d.metadata.sshPort) await ensureForward(d.metadata.envId, d.metadata.sshPort).catch(() => undefined);
       }
       for (const v of await listVolumes(virsh, pool)) {
         const envId = envIdOfVolume(v);
-        if (envId) found.push({ type: 'volume', id: v, envId });
+        if (envId) found.push({ type: 'volume', id: v, envId, ...own(envId) });
       }
       for (const envId of await readdir(stateRoot).catch(() => [] as string[])) {
-        found.push({ type: 'state', id: join(stateRoot, envId), envId });
+        found.push({ type: 'state', id: join(stateRoot, envId), envId, ...own(envId) });
       }
-      return [...found, ...(await (await engine()).list())];
+      return [...found, ...(await (await engine()).list()).map((r) => ({ ...r, ...own(r.envId) }))];
     },
 
     async remove(r) {

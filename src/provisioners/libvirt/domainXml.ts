@@ -7,6 +7,8 @@ export const METADATA_PREFIX = 'repro';
 export interface DomainMetadata {
   envId: string;
   ticket: string;
+  /** The deployment (Redis prefix) that made it: the reconciler reaps only its own. */
+  instance?: string;
   sshPort: number;
   user: string;
 }
@@ -40,6 +42,7 @@ export function metadataXml(m: DomainMetadata): string {
     `<${METADATA_PREFIX}:managed>true</${METADATA_PREFIX}:managed>` +
     `<${METADATA_PREFIX}:id>${e(m.envId)}</${METADATA_PREFIX}:id>` +
     `<${METADATA_PREFIX}:ticket>${e(m.ticket)}</${METADATA_PREFIX}:ticket>` +
+    (m.instance === undefined ? '' : `<${METADATA_PREFIX}:instance>${e(m.instance)}</${METADATA_PREFIX}:instance>`) +
     `<${METADATA_PREFIX}:sshPort>${m.sshPort}</${METADATA_PREFIX}:sshPort>` +
     `<${METADATA_PREFIX}:user>${e(m.user)}</${METADATA_PREFIX}:user>` +
     `</${METADATA_PREFIX}:environment>`
@@ -53,9 +56,11 @@ export function parseMetadata(xml: string): DomainMetadata | undefined {
   if (field('managed') !== 'true' || envId === undefined) return undefined;
   const unescape = (s: string) =>
     s.replace(/&(lt|gt|amp|apos|quot);/g, (_, n: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[n] ?? '');
+  const instance = field('instance');
   return {
     envId: unescape(envId),
     ticket: unescape(field('ticket') ?? ''),
+    ...(instance === undefined ? {} : { instance: unescape(instance) }),
     sshPort: Number(field('sshPort') ?? 0),
     user: unescape(field('user') ?? ''),
   };

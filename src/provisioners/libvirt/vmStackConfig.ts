@@ -11,6 +11,8 @@ export interface VmStackConfig {
   envId: string;
   /** `system:id` */
   ticket: string;
+  /** The deployment (Redis prefix) that made it. */
+  instance?: string;
   image: string;
   /** Absolute path of the base qcow2 on the hypervisor. */
   disk: string;
@@ -63,7 +65,7 @@ export function planVmResources(c: VmStackConfig): VmResources {
       ...(c.initrd === undefined ? {} : { initrd: c.initrd }),
       ...(c.cmdline === undefined ? {} : { cmdline: c.cmdline }),
       ...(c.serialLog === undefined ? {} : { serialLog: c.serialLog }),
-      metadata: { envId: c.envId, ticket: c.ticket, sshPort: c.sshPort, user: c.user },
+      metadata: { envId: c.envId, ticket: c.ticket, sshPort: c.sshPort, user: c.user, ...(c.instance === undefined ? {} : { instance: c.instance }) },
     },
   };
 }
