@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
-import type { CatalogImage } from '../src/images/catalog.js';
+import { testVmImage } from '../test/integration/libvirtTestImage.js';
 import { createLibvirtProvisioner } from '../src/provisioners/libvirt/createLibvirtProvisioner.js';
 import { probeDomainType } from '../src/provisioners/libvirt/probeDomainType.js';
 import { READY_MARKER, seedFiles } from '../src/provisioners/libvirt/seedFiles.js';
@@ -20,30 +20,12 @@ import { createVirsh } from '../src/provisioners/libvirt/virsh.js';
 const uri = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
 const dataDir = resolve(process.env.REPRO_DATA_DIR ?? 'data');
 const runs = Number(process.env.REPRO_BENCH_RUNS ?? 1);
-const imageDir = join(dataDir, 'vm-images/debian-12');
 const virsh = createVirsh(uri);
-const cpus = 1;
-const memoryMb = 1024;
-const cmdline = 'root=/dev/vda rw console=ttyS0 quiet';
 
-const image: CatalogImage = {
-  name: 'debian-12',
-  description: 'Debian 12',
-  distribution: 'debian',
-  version: '12',
-  family: 'debian',
-  dir: 'images/debian-12',
-  vm: {
-    disk: join(imageDir, 'disk.qcow2'),
-    kernel: join(imageDir, 'vmlinuz'),
-    initrd: join(imageDir, 'initrd.img'),
-    cmdline,
-    cpus,
-    memoryMb,
-    diskGb: 4,
-    user: 'debian',
-  },
-};
+// The catalog's image, with absolute paths (shared with the libvirt tests).
+const image = testVmImage;
+const { cpus, memoryMb } = image.vm!;
+const cmdline = image.vm!.cmdline ?? 'root=/dev/vda rw console=ttyS0';
 
 async function throughRepro(workDir: string, id: string): Promise<number> {
   const provisioner = createLibvirtProvisioner({
@@ -54,7 +36,7 @@ async function throughRepro(workDir: string, id: string): Promise<number> {
   const t0 = performance.now();
   try {
     await provisioner.create(
-      { envId: id, ticket: { system: 'bench', id }, image, packages: [], limits: { cpus, memoryMb, pids: 512, diskGb: 4 } },
+      { envId: id, ticket: { system: 'bench', id }, image, packages: [], limits: { cpus, memoryMb, pids: 512, diskGb: image.vm!.diskGb } },
       () => undefined,
     );
     return performance.now() - t0;
@@ -73,7 +55,7 @@ async function byHand(workDir: string, id: string, type: string): Promise<number
   const serial = join(workDir, 'serial.log');
   const key = ssh2.utils.generateKeyPairSync('ed25519');
   const t0 = performance.now();
-  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.vm!.disk, '-F', 'qcow2', overlay, '4G']);
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.vm!.disk, '-F', 'qcow2', overlay, `${image.vm!.diskGb}G`]);
   const files = seedFiles({ envId: id, hostname: name, user: 'debian', sshPublicKey: key.public, packages: [] });
   for (const [file, body] of Object.entries(files)) await writeFile(join(workDir, file), body);
   execFileSync('genisoimage', ['-quiet', '-output', seed, '-volid', 'cidata', '-joliet', '-rock', 'user-data', 'meta-data'], { cwd: workDir });

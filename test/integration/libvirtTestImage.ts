@@ -1,24 +1,24 @@
-import { join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { CatalogImage } from '../../src/images/catalog.js';
+import { loadCatalog } from '../../src/images/loadCatalog.js';
 
-/** The image scripts/build-vm-image makes, as the catalog would describe it. */
-const imageDir = resolve(process.env.REPRO_DATA_DIR ?? 'data', 'vm-images/debian-12');
+/**
+ * The catalog's debian-12 VM image (built by scripts/build-vm-image), with its data-dir-relative
+ * paths made absolute so tests and the bench can use any data dir of their own.
+ */
+const root = new URL('../..', import.meta.url).pathname;
+const dataDir = resolve(root, process.env['REPRO_DATA_DIR'] ?? 'data');
+const inData = (p: string) => (isAbsolute(p) ? p : resolve(dataDir, p));
+const catalogImage = (await loadCatalog(resolve(root, 'images'))).get('debian-12');
+const vm = catalogImage?.vm;
+if (!catalogImage || !vm) throw new Error('images/debian-12/image.yaml has no vm: section');
 
 export const testVmImage: CatalogImage = {
-  name: 'debian-12',
-  description: 'Debian 12 (bookworm)',
-  distribution: 'debian',
-  version: '12',
-  family: 'debian',
-  dir: 'images/debian-12',
+  ...catalogImage,
   vm: {
-    disk: join(imageDir, 'disk.qcow2'),
-    kernel: join(imageDir, 'vmlinuz'),
-    initrd: join(imageDir, 'initrd.img'),
-    cmdline: 'root=/dev/vda rw console=ttyS0 quiet',
-    cpus: 1,
-    memoryMb: 1024,
-    diskGb: 4,
-    user: 'debian',
+    ...vm,
+    disk: inData(vm.disk),
+    ...(vm.kernel ? { kernel: inData(vm.kernel) } : {}),
+    ...(vm.initrd ? { initrd: inData(vm.initrd) } : {}),
   },
 };
