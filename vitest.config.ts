@@ -9,6 +9,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     // Docker and libvirt tests share 2 cores and one engine: one file at a time.
     fileParallelism: false,
+    reporters: ['default', './test/support/summaryReporter.ts'],
   },
   server: { watch: { ignored: ['**/data/**'] } },
 });
