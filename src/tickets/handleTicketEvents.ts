@@ -93,7 +93,7 @@ export function createTicketEventHandler(deps: TicketEventHandlerDeps): TicketEv
   async function requestLocked(system: TicketSystem, event: Extract<TicketEvent, { type: 'repro.requested' }>): Promise<TicketOutcome> {
     const base = { type: event.type, ticket: event.ticket.id };
     const live = (await liveOf(event.ticket)).filter((e) => e.image === event.request.image);
-    if (live.length > 0) return { ...base, action: 'already-live', envIds: live.map((e) => e.id) };
+    if (live.length > 0 && !event.request.additional) return { ...base, action: 'already-live', envIds: live.map((e) => e.id) };
     try {
       const { record } = await deps.service.request(
         {

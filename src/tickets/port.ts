@@ -24,6 +24,8 @@ export interface ReproRequest {
   packages: string[];
   /** As written (`2d`, `PT8H`); bounded by the service when the environment is created. */
   ttl?: string;
+  /** `--new`: another environment even when one of this image is live on the ticket. */
+  additional?: boolean;
 }
 
 interface EventBase {

@@ -19,7 +19,7 @@ export function findReproLine(text: string): string | undefined {
 }
 
 /**
- * Parses `debian-12 +nginx +php8.2 [--vm|--container] [--ttl 2d]` (the words after `/repro`).
+ * Parses `debian-12 +nginx +php8.2 [--vm|--container] [--ttl 2d] [--new]` (the words after `/repro`).
  * Strict: an unknown flag, a shell metacharacter, a bad package or an unknown image is a
  * ValidationError whose message is written for the person who typed the line.
  */
@@ -36,6 +36,7 @@ export function parseReproCommand(args: string, catalog: Catalog): ReproRequest 
   let image: string | undefined;
   let kind: EnvironmentKind | undefined;
   let ttl: string | undefined;
+  let additional = false;
   const packages: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
@@ -48,8 +49,10 @@ export function parseReproCommand(args: string, catalog: Catalog): ReproRequest 
       if (!value || value.startsWith('-')) throw new ValidationError('--ttl needs a duration such as 30m, 8h or 2d', FIELD);
       parseTtl(value, 'ttl');
       ttl = value;
+    } else if (token === '--new') {
+      additional = true;
     } else if (token.startsWith('-')) {
-      throw new ValidationError(`unknown option "${token}": the options are --vm, --container and --ttl <duration>`, FIELD);
+      throw new ValidationError(`unknown option "${token}": the options are --vm, --container, --ttl <duration> and --new`, FIELD);
     } else if (token.startsWith('+')) {
       packages.push(token.slice(1));
     } else if (image === undefined) {
@@ -70,5 +73,6 @@ export function parseReproCommand(args: string, catalog: Catalog): ReproRequest 
   }
   const request: ReproRequest = { image, kind: resolvedKind, packages: validatePackages(packages, entry.family, 'packages') };
   if (ttl !== undefined) request.ttl = ttl;
+  if (additional) request.additional = true;
   return request;
 }

@@ -61,6 +61,13 @@ describe('POST /v1/webhooks/:system', () => {
     expect(await envsOf('glpi', '42')).toHaveLength(1);
     const [env] = await envsOf('glpi', '42');
     expect(env).toMatchObject({ image: 'debian-12', packages: ['nginx', 'php8.2'], requester: 'glpi:jdupont', ticket: { system: 'glpi', id: '42', title: 'Export CSV en erreur 500' } });
+    // `--new` asks for another one on purpose; its own replay still creates nothing more.
+    const another = Buffer.from(body.toString('utf8').replace(/(\\?\/repro debian-12)/, '$1 --new'));
+    expect(another.equals(body)).toBe(false);
+    const added = await post('glpi', another, signedHeaders('glpi', another));
+    expect(added.json().outcomes[0]).toMatchObject({ action: 'created' });
+    expect((await post('glpi', another, signedHeaders('glpi', another))).json().outcomes[0].action).toBe('duplicate-delivery');
+    expect(await envsOf('glpi', '42')).toHaveLength(2);
   });
 
   it('answers the GLPI crc_token challenge', async () => {

@@ -15,6 +15,8 @@ describe('/repro grammar', () => {
     expect(parse('debian-12 +nginx +php8.2 --vm --ttl 2d')).toEqual({ image: 'debian-12', kind: 'vm', packages: ['nginx', 'php8.2'], ttl: '2d' });
     expect(parse('rocky-9 +httpd=2.4.57')).toEqual({ image: 'rocky-9', kind: 'container', packages: ['httpd=2.4.57'] });
     expect(parse('debian-12 --ttl=PT8H').ttl).toBe('PT8H');
+    expect(parse('debian-12 +curl --new')).toEqual({ image: 'debian-12', kind: 'container', packages: ['curl'], additional: true });
+    expect(parse('debian-12').additional).toBeUndefined();
   });
 
   it.each([
