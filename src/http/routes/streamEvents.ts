@@ -12,7 +12,8 @@ export async function streamEvents(deps: Deps, envId: string, lastId: string | u
   let open = true;
   // A blocking XREAD holds its connection; each stream gets its own, closed when the client goes.
   const conn = deps.connect();
-  request.raw.on('close', () => {
+  // The response's close is the reliable sign the client went away (the request's fires once its body is read).
+  res.on('close', () => {
     open = false;
     conn.disconnect();
   });
