@@ -19,6 +19,7 @@ import { loadCatalog } from '../src/images/loadCatalog.js';
 import { buildProvisioners } from '../src/provisioners/buildProvisioners.js';
 import { execInContainer } from '../src/provisioners/docker/execInContainer.js';
 import { startWorkers } from '../src/workers/startWorkers.js';
+import { deleteKeys } from '../test/support/harness.js';
 
 const { values } = parseArgs({
   options: { n: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '20' }, image: { type: 'string', default: 'debian-12' } },
@@ -117,7 +118,7 @@ try {
   }
   await app.close();
   await workers.close();
-  for (const key of await deps.redis.keys(`${config.redisPrefix}:*`)) await deps.redis.unlink(key);
+  await deleteKeys(deps.redis, config.redisPrefix);
   await deps.close();
 }
 process.exit(errors > 0 ? 1 : 0);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../support/harness.js';
+import { deleteKeys, waitFor } from '../support/harness.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -64,8 +64,7 @@ describe('repro service end to end', () => {
   afterAll(async () => {
     if (service.exitCode === null) service.kill('SIGKILL');
     const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
-    const found = await redis.keys(`${prefix}:*`);
-    if (found.length) await redis.unlink(...found);
+    await deleteKeys(redis, prefix);
     await redis.quit();
   });
 

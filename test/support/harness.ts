@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/loadConfig.js';
 import { buildDeps, type Deps } from '../../src/deps.js';
@@ -59,7 +60,7 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
     async close() {
       await app.close();
       await Promise.all(workerSets.map((w) => w.close()));
-      await deleteKeys(deps, `${config.redisPrefix}:*`);
+      await deleteKeys(deps.redis, config.redisPrefix);
       await deps.close();
     },
   };
@@ -67,12 +68,13 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
   return h;
 }
 
-async function deleteKeys(deps: Deps, pattern: string): Promise<void> {
+/** Deletes every key under a prefix (SCAN, never KEYS: the Redis may be shared). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
-    const [next, found] = await deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
-    if (found.length) await deps.redis.unlink(...found);
+    if (found.length) await redis.unlink(...found);
   } while (cursor !== '0');
 }
 
