@@ -16,15 +16,8 @@ export function createDestroyProcessor(deps: DestroyDeps) {
   return async function processDestroy(job: Job): Promise<void> {
     const { envId, reason } = parsePayload(DestroyJob, job.data);
     const env = await deps.store.get(envId);
-    if (!env || env.state === 'destroyed') return;
-    if (env.state === 'provisioning') {
-      // The provision step owns the resources right now; it applies the recorded request when it ends.
-      await deps.store.transition(envId, { from: ['provisioning'], patch: { destroyRequested: true }, event: { type: 'destroy.deferred', actor: 'worker', message: 'destroy waits for provisioning to end' } });
-      return;
-    }
-    if (env.state !== 'destroying') {
-      await deps.store.transition(envId, { to: 'destroying', event: { type: 'destroying', actor: 'worker', message: reason } });
-    }
+    // Every destroy job is queued after the record moved to destroying; anything else has no teardown to do.
+    if (!env || env.state !== 'destroying') return;
     const provisioner = deps.provisioners[env.kind];
     if (!provisioner) throw new Error(`no ${env.kind} provider on this host`);
     await provisioner.destroy(envId);
