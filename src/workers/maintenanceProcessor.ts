@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { EnvironmentKind, EnvironmentState } from '../domain/environment.js';
+import type { EnvironmentKind, EnvironmentRecord, EnvironmentState } from '../domain/environment.js';
 import type { EnvironmentService } from '../environments/service.js';
 import type { Metrics } from '../metrics.js';
 import type { ManagedResource, Provisioner } from '../provisioners/port.js';
@@ -38,6 +38,12 @@ export function createMaintenanceProcessor(deps: MaintenanceDeps) {
   const { store, queues, clock } = deps;
 
   const stale = (updatedAt: string) => clock.now().getTime() - Date.parse(updatedAt) > GRACE_MS;
+  const provisionJob = (env: EnvironmentRecord) => ({ queue: queueNames.provision(env.kind), id: jobIds.provision(env.id) });
+  const destroyJob = (env: EnvironmentRecord) => ({ queue: queueNames.destroy(env.hostId ?? deps.hostId), id: jobIds.destroy(env.id) });
+  /** Past the grace period with no waiting, delayed or active job: the job died with its process. */
+  const lost = async (env: EnvironmentRecord, job: { queue: string; id: string }) => stale(env.updatedAt) && !(await queues.hasJob(job.queue, job.id));
+  /** A finished job keeps its id and would swallow the new one; clear it first. */
+  const clearFinished = (job: { queue: string; id: string }) => queues.get(job.queue).remove(job.id).catch(() => undefined);
 
   return async function processMaintenance(): Promise<MaintenanceReport> {
     const report: MaintenanceReport = { expired: [], requeued: [], gaveUp: [], orphans: [] };
@@ -50,17 +56,17 @@ export function createMaintenanceProcessor(deps: MaintenanceDeps) {
         if (state !== 'destroying' && Date.parse(env.expiresAt) <= now) {
           await deps.service.requestDestroy(id, 'maintenance', `TTL expired at ${env.expiresAt} (sweep)`);
           report.expired.push(id);
-        } else if (state === 'requested' && stale(env.updatedAt) && !(await queues.hasJob(queueNames.provision(env.kind), jobIds.provision(id)))) {
-          await queues.get(queueNames.provision(env.kind)).remove(jobIds.provision(id)).catch(() => undefined);
+        } else if (state === 'requested' && (await lost(env, provisionJob(env)))) {
+          await clearFinished(provisionJob(env));
           await queues.provision(env);
           report.requeued.push(id);
-        } else if ((state === 'provisioning' || state === 'failed') && stale(env.updatedAt) && !(await queues.hasJob(queueNames.provision(env.kind), jobIds.provision(id)))) {
+        } else if ((state === 'provisioning' || state === 'failed') && (await lost(env, provisionJob(env)))) {
           // Its job is gone (stalled too often, or failed past retries without a worker to record it).
           const r = await store.transition(id, { to: 'destroying', from: ['provisioning', 'failed'], event: { type: 'gave-up', actor: 'maintenance', message: 'provision job lost; tearing down' } });
           if (r.ok) await queues.destroy(env, 'provision job lost', deps.hostId);
           report.gaveUp.push(id);
-        } else if (state === 'destroying' && stale(env.updatedAt) && !(await queues.hasJob(queueNames.destroy(env.hostId ?? deps.hostId), jobIds.destroy(id)))) {
-          await queues.get(queueNames.destroy(env.hostId ?? deps.hostId)).remove(jobIds.destroy(id)).catch(() => undefined);
+        } else if (state === 'destroying' && (await lost(env, destroyJob(env)))) {
+          await clearFinished(destroyJob(env));
           await queues.destroy(env, 'destroy job lost; retrying', deps.hostId);
           report.requeued.push(id);
         }
