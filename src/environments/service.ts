@@ -119,7 +119,7 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
         ...fields,
       };
       // The key is scoped to the caller; the body hash tells a retry from a different request reusing the key.
-      const bodyHash = createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 32);
+      const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 32) : '';
       const idempotency = idempotencyKey
         ? { key: `${actor}:${idempotencyKey}`, value: `${record.id} ${bodyHash}`, ttlSeconds: IDEMPOTENCY_TTL_SECONDS }
         : undefined;
