@@ -4,16 +4,17 @@
  * test image). Boots one VM at a time: CI machines have two cores.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLibvirtProvisioner, type LibvirtProvisioner } from '../../src/provisioners/libvirt/createLibvirtProvisioner.js';
-import { inspectDomain } from '../../src/provisioners/libvirt/domains.js';
+import { defineAndStart, inspectDomain } from '../../src/provisioners/libvirt/domains.js';
 import { vmNames } from '../../src/provisioners/libvirt/names.js';
 import { probeDomainType } from '../../src/provisioners/libvirt/probeDomainType.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { testVmImage } from './libvirtTestImage.js';
 import { listVolumes } from '../../src/provisioners/libvirt/volumes.js';
+import { startHarness } from '../support/harness.js';
 
 const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
 const envId = `it${Date.now().toString(36)}`;
@@ -48,9 +49,35 @@ describe('libvirt provisioner, direct engine (real libvirtd + qemu)', () => {
     expect(existsSync(testVmImage.vm!.disk)).toBe(true);
   });
 
-  it('picks the domain type by probing the hypervisor', async () => {
-    expect(['kvm', 'qemu']).toContain(await probeDomainType(virsh));
-    await provisioner.ping();
+  it('picks a domain type qemu can really start here, and leaves no probe domain behind', async () => {
+    const type = await probeDomainType(virsh);
+    const dir = await mkdtemp(join(dataDir, 'probe-'));
+    const name = `repro-it-start-${envId}`;
+    await writeFile(join(dir, 'd.xml'), `<domain type='${type}'><name>${name}</name><memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os><devices/></domain>`);
+    await virsh.run(['create', join(dir, 'd.xml')]);
+    await virsh.run(['destroy', name]);
+    expect(await virsh.run(['list', '--all', '--name'])).not.toMatch(/kvm-probe/);
+  });
+
+  it('leaves no domain defined when its start fails', async () => {
+    const spec = {
+      name: `repro-it-nostart-${envId}`, type: 'qemu' as const, cpus: 1, memoryMb: 64, pool: `repro-it-missing-${envId}`,
+      overlay: 'missing.qcow2', seed: 'missing.iso', network: 'default',
+      metadata: { envId: `nostart-${envId}`, ticket: 'glpi:1', user: 'debian', sshPort: 1 },
+    };
+    await expect(defineAndStart(virsh, spec)).rejects.toThrow(/start failed/);
+    expect(await virsh.run(['list', '--all', '--name'])).not.toContain(spec.name);
+  });
+
+  it('answers /readyz from a connection check, not from capability probing', async () => {
+    const h = await startHarness({ provisioners: { vm: provisioner } });
+    try {
+      const res = await h.app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.json()).toMatchObject({ status: 'ok', checks: { vm: 'ok', redis: 'ok' } });
+      expect(res.statusCode).toBe(200);
+    } finally {
+      await h.close();
+    }
   });
 
   it('creates a VM that becomes ready, runs a command over SSH and leaves no trace', async () => {

@@ -8,7 +8,7 @@ import { domainAddress, destroyDomain, inspectDomain, listDomains } from './doma
 import { createKeyPair, readPrivateKey } from './keyPair.js';
 import { envIdOfVolume, vmNames } from './names.js';
 import { createPortForwarder } from './portForwarder.js';
-import { probeDomainType, type DomainType } from './probeDomainType.js';
+import { isKvmFailure, probeDomainType, type DomainType } from './probeDomainType.js';
 import { READY_FILE, READY_MARKER } from './seedFiles.js';
 import { resolveEngine } from './selectEngine.js';
 import { watchSerialLog } from './serialLogWatcher.js';
@@ -122,7 +122,8 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
     engine: engineName,
 
     async ping() {
-      await virsh.run(['version']);
+      // A connection check only: `version` makes libvirt probe qemu's capabilities, seconds on some hosts.
+      await virsh.run(['uri'], { timeoutMs: 2000 });
     },
 
     async create(spec: ProvisionSpec, progress: ProgressSink): Promise<ProvisionResult> {
@@ -160,7 +161,15 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
         ...optional('serialLog', serialLog),
       };
       progress(`applying VM resources with the ${engineName} engine`);
-      await (await engine()).apply(config, progress);
+      try {
+        await (await engine()).apply(config, progress);
+      } catch (err) {
+        if (config.domainType !== 'kvm' || !isKvmFailure(err)) throw err;
+        // The probe's guest started but this one could not: remember TCG for this host and go on.
+        domainType = Promise.resolve('qemu');
+        progress('KVM is not usable on this host; starting under TCG (software emulation) instead');
+        await (await engine()).apply({ ...config, domainType: 'qemu' }, progress);
+      }
       await waitReady(spec.envId, serialLog, progress);
       const host = o.libvirt.sshHost;
       return {

@@ -18,7 +18,13 @@ export async function defineAndStart(virsh: Virsh, spec: DomainSpec): Promise<vo
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  await virsh.run(['start', spec.name]);
+  try {
+    await virsh.run(['start', spec.name]);
+  } catch (err) {
+    // A domain that never ran must not stay defined (a retry, or the reconciler, would trip on it).
+    await destroyDomain(virsh, spec.name).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Stops and undefines; what is already gone is success. */
