@@ -62,7 +62,7 @@ export function renderComment(kind: CommentKind, locale: Locale, data: CommentDa
     case 'over-quota':
       return [
         head,
-        data.quota ? `${t.overQuota}: ${t.quotas[data.quota.name]} (${t.limit} ${data.quota.limit}).` : `${t.overQuota}.`,
+        data.quota ? `${t.overQuota}${t.colon} ${t.quotas[data.quota.name]} (${t.limit} ${data.quota.limit}).` : `${t.overQuota}.`,
         t.overQuotaHelp,
       ].join('\n');
   }
@@ -97,6 +97,7 @@ const FR = {
   available: 'Images disponibles',
   syntax: 'Syntaxe : « /repro <image> +paquet … [--vm] [--ttl 2d] » au début d’une ligne.',
   overQuota: 'Demande refusée, quota atteint',
+  colon: ' :',
   limit: 'limite :',
   overQuotaHelp: 'Supprimez un environnement devenu inutile ou attendez qu’un environnement expire, puis renouvelez la demande.',
   quotas: {
@@ -129,6 +130,7 @@ const EN: typeof FR = {
   available: 'Available images',
   syntax: 'Syntax: "/repro <image> +package … [--vm] [--ttl 2d]" at the start of a line.',
   overQuota: 'Request rejected, quota reached',
+  colon: ':',
   limit: 'limit:',
   overQuotaHelp: 'Delete an environment that is no longer needed or wait for one to expire, then ask again.',
   quotas: QUOTA_LABELS,
