@@ -117,7 +117,7 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
       if (result[0] === 'quota') {
         const name = result[1] as QuotaName;
         const limit = Number(result[2]);
-        const whose = name === 'perTicket' ? ` (ticket ${record.ticket.system}:${record.ticket.id})` : name.endsWith('PerRequester') ? ` (${record.requester})` : '';
+        const whose = name === 'perTicket' ? ` (ticket ${record.ticket.system}:${record.ticket.id})` : name === 'perRequester' || name === 'vmPerRequester' ? ` (${record.requester})` : '';
         throw new QuotaExceededError(name, limit, `quota exceeded: at most ${limit} ${QUOTA_LABELS[name]}${whose}; delete one or wait for one to expire`);
       }
       return result[0] === 'exists' ? { created: false, existing: result[1]! } : { created: true };
