@@ -6,13 +6,13 @@ export const SYSTEM_ACTORS = {
   maintenance: 'maintenance',
   notify: 'notify',
   ttl: 'ttl',
-  system: 'system',
 } as const;
 
 /** The bootstrap admin token's name (REPRO_ADMIN_TOKEN or <dataDir>/admin-token). */
 export const BOOTSTRAP_ADMIN = 'admin';
 
-const RESERVED = new Set<string>([...Object.values(SYSTEM_ACTORS), BOOTSTRAP_ADMIN, ...TICKET_SYSTEMS]);
+// `system` is kept free for the service's own use, so nobody can sign as it later.
+const RESERVED = new Set<string>([...Object.values(SYSTEM_ACTORS), 'system', BOOTSTRAP_ADMIN, ...TICKET_SYSTEMS]);
 
 /**
  * Whether an issued token may not take this name: it would read as the service, the bootstrap
