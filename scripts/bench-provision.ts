@@ -33,6 +33,8 @@ const config = loadConfig({
   ...process.env,
   REPRO_REDIS_PREFIX: `bench-${id}`, REPRO_HOST_ID: `bench-${id}`, REPRO_ADMIN_TOKEN: token, PORT: '0',
   REPRO_DATA_DIR: mkdtempSync(join(tmpdir(), 'repro-bench-')), REPRO_PROVISION_CONCURRENCY: String(Math.max(C, 1)),
+  // A round keeps all its environments live on one ticket until it ends: quotas must not cut it short.
+  ...Object.fromEntries(['PER_REQUESTER', 'PER_TICKET', 'OVERALL'].map((q) => [`REPRO_QUOTA_${q}`, String(Math.max(N, C) + 1)])),
 });
 const catalog = await loadCatalog(config.imagesDir);
 const image = catalog.get(values.image);

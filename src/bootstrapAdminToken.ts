@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/loadConfig.js';
+import { BOOTSTRAP_ADMIN } from './auth/systemActors.js';
 import type { TokenStore } from './store/tokenStore.js';
 
 /**
@@ -10,7 +11,7 @@ import type { TokenStore } from './store/tokenStore.js';
  */
 export async function bootstrapAdminToken(config: Pick<Config, 'adminToken' | 'dataDir'>, tokens: TokenStore): Promise<string> {
   if (config.adminToken) {
-    await tokens.register(config.adminToken, 'admin', 'admin');
+    await tokens.register(config.adminToken, BOOTSTRAP_ADMIN, 'admin');
     return 'REPRO_ADMIN_TOKEN';
   }
   const file = join(config.dataDir, 'admin-token');
@@ -20,6 +21,6 @@ export async function bootstrapAdminToken(config: Pick<Config, 'adminToken' | 'd
     await mkdir(config.dataDir, { recursive: true });
     await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'w' });
   }
-  await tokens.register(token, 'admin', 'admin');
+  await tokens.register(token, BOOTSTRAP_ADMIN, 'admin');
   return file;
 }

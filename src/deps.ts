@@ -12,6 +12,8 @@ import { createEnvironmentStore, type EnvironmentStore } from './store/environme
 import { createEventStore, type EventStore } from './store/eventStore.js';
 import { keys, type Keys } from './store/keys.js';
 import { createTokenStore, type TokenStore } from './store/tokenStore.js';
+import { loadSecretsKey } from './secrets/loadSecretsKey.js';
+import { createSecretBox, type SecretBox } from './secrets/secretBox.js';
 import { buildTicketing, type Ticketing } from './tickets/buildTicketing.js';
 
 export interface Deps {
@@ -23,6 +25,8 @@ export interface Deps {
   store: EnvironmentStore;
   events: EventStore;
   tokens: TokenStore;
+  /** Seals access secrets at rest (worker) and opens them for the access route (API). */
+  secrets: SecretBox;
   queues: Queues;
   catalog: Catalog;
   metrics: Metrics;
@@ -48,6 +52,8 @@ export function buildDeps(input: DepsInput): Deps {
   const { config, catalog, provisioners } = input;
   const clock = input.clock ?? systemClock;
   const log = input.log ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+  // First: a bad key stops the start before any connection opens.
+  const secrets = createSecretBox(loadSecretsKey(config));
   const connections: Redis[] = [];
   const connect = () => {
     // BullMQ requires maxRetriesPerRequest: null on connections that block.
@@ -61,10 +67,10 @@ export function buildDeps(input: DepsInput): Deps {
   const store = createEnvironmentStore(redis, k, clock, config.retentionSeconds);
   const events = createEventStore(redis, k, clock);
   const queues = createQueues(redis, k, { provisionAttempts: config.provisionAttempts });
-  const service = createEnvironmentService({ config, clock, catalog, store, events, queues, provisioners });
+  const service = createEnvironmentService({ config, clock, catalog, store, events, queues, provisioners, secrets });
   const ticketing = buildTicketing({ config, redis, service, events, queues, catalog });
   const deps: Deps = {
-    config, log, clock, redis, keys: k, store, events, queues, catalog, provisioners, service, ticketing,
+    config, log, clock, redis, keys: k, store, events, queues, catalog, provisioners, service, ticketing, secrets,
     tokens: createTokenStore(redis, k, clock),
     metrics: createMetrics(),
     connect,

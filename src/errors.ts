@@ -1,3 +1,5 @@
+import type { QuotaName } from './domain/quotas.js';
+
 /**
  * The one error hierarchy. Every error the service raises on purpose is a ReproError:
  * `code` is stable for clients, `status` is the HTTP status it maps to, `retryable` tells
@@ -48,6 +50,18 @@ export class NotFoundError extends ReproError {
 export class ConflictError extends ReproError {
   constructor(code: string, message: string) {
     super(code, message, { status: 409 });
+  }
+}
+
+/** Creating would go over a configured quota; `quota` names it, `limit` is its value. */
+export class QuotaExceededError extends ReproError {
+  readonly quota: QuotaName;
+  readonly limit: number;
+
+  constructor(quota: QuotaName, limit: number, message: string) {
+    super('quota_exceeded', message, { status: 429 });
+    this.quota = quota;
+    this.limit = limit;
   }
 }
 

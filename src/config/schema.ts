@@ -21,6 +21,8 @@ export const ConfigSchema = Type.Object(
     redisUrl: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
     redisPrefix: Type.String({ pattern: '^[A-Za-z0-9_.-]+$', default: 'repro' }),
     adminToken: Type.Optional(Type.String({ minLength: 16 })),
+    /** Encrypts access secrets (VM private keys) in Redis; generated into <dataDir>/secrets-key when unset. */
+    secretsKey: Type.Optional(Type.String({ minLength: 32 })),
     dataDir: Type.String({ minLength: 1, default: 'data' }),
     imagesDir: Type.String({ minLength: 1, default: 'images' }),
     dockerHost: Type.Optional(Type.String({ minLength: 1 })),
@@ -49,6 +51,17 @@ export const ConfigSchema = Type.Object(
         maxDiskGb: Type.Integer({ minimum: 1 }),
       },
       { default: { maxCpus: 4, maxMemoryMb: 8192, maxDiskGb: 100 } },
+    ),
+    /** Live environments (not destroying or destroyed) allowed at once; VMs are counted again on their own. */
+    quotas: Type.Object(
+      {
+        perRequester: Type.Integer({ minimum: 0 }),
+        perTicket: Type.Integer({ minimum: 0 }),
+        overall: Type.Integer({ minimum: 0 }),
+        vmPerRequester: Type.Integer({ minimum: 0 }),
+        vmOverall: Type.Integer({ minimum: 0 }),
+      },
+      { default: { perRequester: 10, perTicket: 5, overall: 200, vmPerRequester: 2, vmOverall: 20 } },
     ),
     bodyLimitBytes: Type.Integer({ minimum: 1024, default: 65536 }),
     provisionConcurrency: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),

@@ -21,7 +21,13 @@ export interface Access {
   host?: string;
   port?: number;
   user?: string;
-  /** Only ever returned to callers allowed to see this environment. */
+}
+
+/**
+ * What lets someone in without asking repro: kept apart from the record (sealed at rest), read
+ * only through the audited access route by those allowed to act on the environment.
+ */
+export interface AccessSecrets {
   privateKey?: string;
 }
 

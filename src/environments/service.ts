@@ -1,7 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import type { Config } from '../config/loadConfig.js';
 import type { Clock } from '../clock.js';
-import type { EnvironmentKind, EnvironmentRecord, Resources, TicketRef } from '../domain/environment.js';
+import type { Access, AccessSecrets, EnvironmentKind, EnvironmentRecord, Resources, TicketRef } from '../domain/environment.js';
 import { validatePackages } from '../domain/packages.js';
 import { parseBoundedTtl } from '../domain/ttl.js';
 import { isLive } from '../domain/stateMachine.js';
@@ -11,6 +11,7 @@ import type { ExecResult, Provisioner } from '../provisioners/port.js';
 import type { Queues } from '../queue/createQueues.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
 import type { EventStore } from '../store/eventStore.js';
+import type { SecretBox } from '../secrets/secretBox.js';
 
 export interface CreateEnvironmentInput {
   ticket: TicketRef;
@@ -28,11 +29,13 @@ export interface EnvironmentService {
   requestDestroy(id: string, actor: string, reason: string): Promise<EnvironmentRecord>;
   extend(id: string, ttl: string, actor: string): Promise<EnvironmentRecord>;
   exec(id: string, command: string[], actor: string): Promise<ExecResult>;
+  /** Access details with their secrets, for a ready environment; every read is an audit event naming the reader. */
+  readAccess(id: string, reader: string): Promise<Access & AccessSecrets>;
   listByTicket(system: string, id: string): Promise<EnvironmentRecord[]>;
 }
 
 export interface EnvironmentServiceDeps {
-  config: Pick<Config, 'ttl' | 'limits' | 'vmLimits' | 'hostId' | 'exec'>;
+  config: Pick<Config, 'ttl' | 'limits' | 'vmLimits' | 'hostId' | 'exec' | 'quotas'>;
   clock: Clock;
   catalog: Catalog;
   store: EnvironmentStore;
@@ -40,6 +43,7 @@ export interface EnvironmentServiceDeps {
   queues: Queues;
   /** Provisioners reachable from this process, for exec. */
   provisioners: Partial<Record<EnvironmentKind, Provisioner>>;
+  secrets: SecretBox;
 }
 
 const IDEMPOTENCY_TTL_SECONDS = 86400;
@@ -123,7 +127,7 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
       const idempotency = idempotencyKey
         ? { key: `${actor}:${idempotencyKey}`, value: `${record.id} ${bodyHash}`, ttlSeconds: IDEMPOTENCY_TTL_SECONDS }
         : undefined;
-      const result = await store.create(record, { type: 'requested', actor, message: `${record.kind} ${record.image} requested for ticket ${record.ticket.system}:${record.ticket.id}`, data: { packages: record.packages } }, idempotency);
+      const result = await store.create(record, { type: 'requested', actor, message: `${record.kind} ${record.image} requested for ticket ${record.ticket.system}:${record.ticket.id}`, data: { packages: record.packages } }, { quotas: config.quotas, ...(idempotency ? { idempotency } : {}) });
       if (!result.created) {
         const [existingId = '', existingHash] = result.existing.split(' ');
         if (existingHash !== bodyHash) {
@@ -163,6 +167,19 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
       const result = await provisioner.exec(id, command, config.exec);
       await events.append(id, { type: 'exec', actor, message: `exec ${JSON.stringify(command).slice(0, 500)} → exit ${result.exitCode}` });
       return result;
+    },
+
+    async readAccess(id, reader) {
+      const record = await store.require(id);
+      if (record.state !== 'ready' || !record.access) throw new ConflictError('invalid_state', `environment ${id} is ${record.state}; access exists only while it is ready`);
+      const sealed = await store.sealedAccess(id);
+      const secrets = sealed ? (JSON.parse(deps.secrets.open(sealed, id)) as AccessSecrets) : {};
+      await events.append(id, {
+        type: 'access.read',
+        actor: reader,
+        message: `access details${secrets.privateKey ? ' and private key' : ''} read by ${reader}`,
+      });
+      return { ...record.access, ...secrets };
     },
 
     listByTicket: (system, id) => store.byTicket(system, id),

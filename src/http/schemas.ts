@@ -44,6 +44,18 @@ export const CreateEnvironmentBody = Type.Object(
 );
 export type CreateEnvironmentBody = Static<typeof CreateEnvironmentBody>;
 
+/** How to reach an environment, as listings and GET show it: never a secret. */
+const PublicAccessSchema = Type.Object({
+  name: Type.String(),
+  command: Type.Optional(Type.String()),
+  host: Type.Optional(Type.String()),
+  port: Type.Optional(Type.Integer()),
+  user: Type.Optional(Type.String()),
+});
+
+/** The access route's answer: the public part plus the secrets. */
+export const AccessSchema = Type.Composite([PublicAccessSchema, Type.Object({ privateKey: Type.Optional(Type.String()) })]);
+
 export const EnvironmentSchema = Type.Object(
   {
     id: Type.String(),
@@ -63,14 +75,7 @@ export const EnvironmentSchema = Type.Object(
     hostId: Type.Optional(Type.String()),
     engine: Type.Optional(Type.String()),
     destroyRequested: Type.Optional(Type.Boolean()),
-    access: Type.Optional(Type.Object({
-      name: Type.String(),
-      command: Type.Optional(Type.String()),
-      host: Type.Optional(Type.String()),
-      port: Type.Optional(Type.Integer()),
-      user: Type.Optional(Type.String()),
-      privateKey: Type.Optional(Type.String()),
-    })),
+    access: Type.Optional(PublicAccessSchema),
     error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   },
 );

@@ -3,7 +3,7 @@
  * type crosses this boundary. Every operation is idempotent: creating what exists replaces
  * any partial leftover, destroying what is gone is success.
  */
-import type { Access, EnvironmentKind, TicketRef } from '../domain/environment.js';
+import type { Access, AccessSecrets, EnvironmentKind, TicketRef } from '../domain/environment.js';
 import type { CatalogImage } from '../images/catalog.js';
 
 export interface ResourceLimits {
@@ -25,7 +25,8 @@ export interface ProvisionSpec {
 }
 
 export interface ProvisionResult {
-  access: Access;
+  /** The secrets are split off and sealed before anything is recorded. */
+  access: Access & AccessSecrets;
   /** Recorded on the environment, e.g. the engine that applied a VM. */
   engine: string;
 }

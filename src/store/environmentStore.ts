@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { EnvironmentEvent, EnvironmentRecord, EnvironmentState } from '../domain/environment.js';
-import { sourcesOf } from '../domain/stateMachine.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ENVIRONMENT_STATES, type EnvironmentEvent, type EnvironmentRecord, type EnvironmentState } from '../domain/environment.js';
+import { QUOTA_LABELS, quotaChecks, type QuotaName, type Quotas } from '../domain/quotas.js';
+import { isLive, sourcesOf } from '../domain/stateMachine.js';
+import { NotFoundError, QuotaExceededError, ValidationError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { Keys } from './keys.js';
 import { CREATE, TRANSITION } from './lua.js';
@@ -19,7 +20,7 @@ export interface TransitionInput {
   from?: EnvironmentState[];
   /** Go here instead when a destroy was asked during provisioning. */
   divertOnDestroyRequest?: EnvironmentState;
-  patch?: Partial<Record<keyof EnvironmentRecord, unknown>>;
+  patch?: Partial<Record<keyof EnvironmentRecord | typeof SEALED_ACCESS, unknown>>;
   /** Fields to remove. */
   unset?: Array<keyof EnvironmentRecord>;
   event: EventInput;
@@ -37,10 +38,24 @@ export interface ListQuery {
   cursor?: string;
 }
 
+export interface CreateOptions {
+  idempotency?: { key: string; value: string; ttlSeconds: number };
+  /** Checked in the same atomic step: over any of them, nothing is written and QuotaExceededError is thrown. */
+  quotas?: Quotas;
+}
+
+/**
+ * The record's hash field holding its sealed access secrets (src/secrets/secretBox.ts). Never part
+ * of a decoded record: only `sealedAccess` reads it, and leaving live states removes it.
+ */
+export const SEALED_ACCESS = 'sealedAccess';
+
 export interface EnvironmentStore {
   /** Creates atomically; with an idempotency key already used, returns the key's stored value instead. */
-  create(record: EnvironmentRecord, event: EventInput, idempotency?: { key: string; value: string; ttlSeconds: number }): Promise<{ created: true } | { created: false; existing: string }>;
+  create(record: EnvironmentRecord, event: EventInput, opts?: CreateOptions): Promise<{ created: true } | { created: false; existing: string }>;
   get(id: string): Promise<EnvironmentRecord | undefined>;
+  /** The sealed access secrets, when the environment has any. */
+  sealedAccess(id: string): Promise<string | undefined>;
   require(id: string): Promise<EnvironmentRecord>;
   transition(id: string, input: TransitionInput): Promise<TransitionResult>;
   list(query: ListQuery): Promise<{ items: EnvironmentRecord[]; nextCursor?: string }>;
@@ -56,8 +71,10 @@ function encode(record: Partial<Record<string, unknown>>): string[] {
 
 function decode(hash: Record<string, string>): EnvironmentRecord | undefined {
   if (!hash['id']) return undefined;
-  return Object.fromEntries(Object.entries(hash).map(([k, v]) => [k, JSON.parse(v)])) as EnvironmentRecord;
+  return Object.fromEntries(Object.entries(hash).flatMap(([k, v]) => (k === SEALED_ACCESS ? [] : [[k, JSON.parse(v)]]))) as EnvironmentRecord;
 }
+
+const LIVE_STATES = ENVIRONMENT_STATES.filter(isLive);
 
 const SCAN_BATCH = 200;
 const SCAN_LIMIT = 5000;
@@ -79,20 +96,39 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
   }
 
   return {
-    async create(record, event, idempotency) {
+    async create(record, event, opts = {}) {
+      const { idempotency, quotas } = opts;
       const at = clock.now().toISOString();
+      const quotaCheck = quotas
+        ? JSON.stringify({
+          liveStates: LIVE_STATES, statePrefix: k.byState(''), envPrefix: k.env(''),
+          requester: record.requester, system: record.ticket.system, ticketId: record.ticket.id,
+          checks: quotaChecks(quotas, record.kind),
+        })
+        : '';
       const result = (await redis.eval(
         CREATE, 6,
         idempotency ? k.idempotency('create', idempotency.key) : '', k.env(record.id), k.byCreation,
         k.byState('requested'), k.byTicket(record.ticket.system, record.ticket.id), k.events(record.id),
         idempotency?.value ?? '', String(idempotency?.ttlSeconds ?? 0), String(Date.parse(record.createdAt)), record.id,
-        event.type, event.actor, event.message, JSON.stringify(event.data ?? {}), at,
+        event.type, event.actor, event.message, JSON.stringify(event.data ?? {}), at, quotaCheck,
         ...encode(record as unknown as Record<string, unknown>),
       )) as string[];
+      if (result[0] === 'quota') {
+        const name = result[1] as QuotaName;
+        const limit = Number(result[2]);
+        const whose = name === 'perTicket' ? ` (ticket ${record.ticket.system}:${record.ticket.id})` : name === 'perRequester' || name === 'vmPerRequester' ? ` (${record.requester})` : '';
+        throw new QuotaExceededError(name, limit, `quota exceeded: at most ${limit} ${QUOTA_LABELS[name]}${whose}; delete one or wait for one to expire`);
+      }
       return result[0] === 'exists' ? { created: false, existing: result[1]! } : { created: true };
     },
 
     get,
+
+    async sealedAccess(id) {
+      const raw = await redis.hget(k.env(id), SEALED_ACCESS);
+      return raw ? (JSON.parse(raw) as string) : undefined;
+    },
 
     async require(id) {
       const record = await get(id);

@@ -9,6 +9,8 @@ export function keys(prefix: string) {
     idempotency: (scope: string, key: string) => `${prefix}:idem:${scope}:${key}`,
     tokens: `${prefix}:tokens`,
     tokenNames: `${prefix}:tokens:names`,
+    /** name → when its token last authenticated a request. */
+    tokenLastUsed: `${prefix}:tokens:last-used`,
     /** BullMQ's own prefix: queues live beside our records. */
     queues: `${prefix}:q`,
   };

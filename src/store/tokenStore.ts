@@ -2,27 +2,44 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConflictError } from '../errors.js';
 import type { Clock } from '../clock.js';
+import type { Principal, Role } from '../auth/roles.js';
 import type { Keys } from './keys.js';
+import { REVOKE_TOKEN } from './lua.js';
 
-export type Role = 'requester' | 'admin';
-export interface Principal {
+/** What an admin sees of a token: never the token, never its hash. */
+export interface TokenInfo {
   name: string;
   role: Role;
+  createdAt: string;
+  lastUsedAt?: string;
+  expiresAt?: string;
 }
 
 export interface TokenStore {
   /** Issues a new random token; only its hash is stored, so the caller shows it once. */
-  issue(name: string, role: Role): Promise<string>;
+  issue(name: string, role: Role, opts?: { expiresAt?: string }): Promise<string>;
   /** Registers a token chosen elsewhere (the bootstrap admin token); replaces the name's previous token. */
   register(token: string, name: string, role: Role): Promise<void>;
+  /** The token's principal; undefined when unknown, revoked or expired. Records the use. */
   lookup(token: string): Promise<Principal | undefined>;
+  list(): Promise<TokenInfo[]>;
+  /** False when no token has that name. The token stops working at once. */
+  revoke(name: string): Promise<boolean>;
+}
+
+interface Stored {
+  name: string;
+  role: Role;
+  createdAt: string;
+  expiresAt?: string;
 }
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function createTokenStore(redis: Redis, k: Keys, clock: Clock): TokenStore {
-  async function save(token: string, name: string, role: Role, replace: boolean): Promise<void> {
+  async function save(token: string, stored: Omit<Stored, 'createdAt'>, replace: boolean): Promise<void> {
     const h = hash(token);
+    const { name } = stored;
     const previous = await redis.hget(k.tokenNames, name);
     // HSETNX makes the name check and claim one step when two admins race for a name.
     if (!replace && !(await redis.hsetnx(k.tokenNames, name, h))) {
@@ -30,23 +47,40 @@ export function createTokenStore(redis: Redis, k: Keys, clock: Clock): TokenStor
     }
     const tx = redis.multi();
     if (previous && previous !== h) tx.hdel(k.tokens, previous);
-    tx.hset(k.tokens, h, JSON.stringify({ name, role, createdAt: clock.now().toISOString() }));
+    tx.hset(k.tokens, h, JSON.stringify({ ...stored, createdAt: clock.now().toISOString() } satisfies Stored));
     tx.hset(k.tokenNames, name, h);
     await tx.exec();
   }
 
   return {
-    async issue(name, role) {
+    async issue(name, role, opts = {}) {
       const token = `rp_${randomBytes(24).toString('base64url')}`;
-      await save(token, name, role, false);
+      await save(token, { name, role, ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}) }, false);
       return token;
     },
-    register: (token, name, role) => save(token, name, role, true),
+    register: (token, name, role) => save(token, { name, role }, true),
     async lookup(token) {
       const raw = await redis.hget(k.tokens, hash(token));
       if (!raw) return undefined;
-      const { name, role } = JSON.parse(raw) as Principal;
+      const { name, role, expiresAt } = JSON.parse(raw) as Stored;
+      const now = clock.now();
+      if (expiresAt && Date.parse(expiresAt) <= now.getTime()) return undefined;
+      await redis.hset(k.tokenLastUsed, name, now.toISOString());
       return { name, role };
+    },
+    async list() {
+      const [stored, lastUsed] = await Promise.all([redis.hvals(k.tokens), redis.hgetall(k.tokenLastUsed)]);
+      return stored
+        .map((raw) => JSON.parse(raw) as Stored)
+        .map(({ name, role, createdAt, expiresAt }) => ({
+          name, role, createdAt,
+          ...(lastUsed[name] ? { lastUsedAt: lastUsed[name] } : {}),
+          ...(expiresAt ? { expiresAt } : {}),
+        }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+    },
+    async revoke(name) {
+      return (await redis.eval(REVOKE_TOKEN, 3, k.tokenNames, k.tokens, k.tokenLastUsed, name)) === 1;
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { EnvironmentRecord } from '../domain/environment.js';
+import { QUOTA_LABELS, type QuotaName } from '../domain/quotas.js';
 
-export type CommentKind = 'accepted' | 'ready' | 'failed' | 'expiring' | 'destroyed' | 'rejected';
+export type CommentKind = 'accepted' | 'ready' | 'failed' | 'expiring' | 'destroyed' | 'rejected' | 'over-quota';
 export type Locale = 'fr' | 'en';
 
 export interface CommentData {
@@ -14,6 +15,8 @@ export interface CommentData {
   reason?: string;
   /** Images that exist, for `rejected`. */
   images?: string[];
+  /** For `over-quota`: the quota that refused the request and its limit. */
+  quota?: { name: QuotaName; limit: number };
 }
 
 /**
@@ -56,6 +59,12 @@ export function renderComment(kind: CommentKind, locale: Locale, data: CommentDa
         data.images && data.images.length > 0 ? `${t.available}: ${data.images.join(', ')}` : '',
         t.syntax,
       ].filter(Boolean).join('\n');
+    case 'over-quota':
+      return [
+        head,
+        data.quota ? `${t.overQuota}${t.colon} ${t.quotas[data.quota.name]} (${t.limit} ${data.quota.limit}).` : `${t.overQuota}.`,
+        t.overQuotaHelp,
+      ].join('\n');
   }
 }
 
@@ -87,6 +96,17 @@ const FR = {
   rejected: 'Demande refusée',
   available: 'Images disponibles',
   syntax: 'Syntaxe : « /repro <image> +paquet … [--vm] [--ttl 2d] » au début d’une ligne.',
+  overQuota: 'Demande refusée, quota atteint',
+  colon: ' :',
+  limit: 'limite :',
+  overQuotaHelp: 'Supprimez un environnement devenu inutile ou attendez qu’un environnement expire, puis renouvelez la demande.',
+  quotas: {
+    perTicket: 'environnements actifs pour ce ticket',
+    perRequester: 'environnements actifs pour ce demandeur',
+    vmPerRequester: 'VM actives pour ce demandeur',
+    vmOverall: 'VM actives au total',
+    overall: 'environnements actifs au total',
+  } as Record<QuotaName, string>,
 };
 
 const EN: typeof FR = {
@@ -109,4 +129,9 @@ const EN: typeof FR = {
   rejected: 'Request rejected',
   available: 'Available images',
   syntax: 'Syntax: "/repro <image> +package … [--vm] [--ttl 2d]" at the start of a line.',
+  overQuota: 'Request rejected, quota reached',
+  colon: ':',
+  limit: 'limit:',
+  overQuotaHelp: 'Delete an environment that is no longer needed or wait for one to expire, then ask again.',
+  quotas: QUOTA_LABELS,
 };

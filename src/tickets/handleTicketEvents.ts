@@ -3,7 +3,7 @@ import type { EnvironmentRecord, TicketRef } from '../domain/environment.js';
 import { isLive } from '../domain/stateMachine.js';
 import { parseTtl } from '../domain/ttl.js';
 import type { EnvironmentService } from '../environments/service.js';
-import { ReproError } from '../errors.js';
+import { QuotaExceededError, ReproError } from '../errors.js';
 import type { Catalog } from '../images/catalog.js';
 import type { Queues } from '../queue/createQueues.js';
 import type { EventStore } from '../store/eventStore.js';
@@ -111,6 +111,12 @@ export function createTicketEventHandler(deps: TicketEventHandlerDeps): TicketEv
       await enqueueComment(deps.queues, { system, ticket: event.ticket, kind: 'accepted', envId: record.id }, `${record.id}-accepted`, notifyRetryFor(deps.settings, system));
       return { ...base, action: 'created', envIds: [record.id] };
     } catch (err) {
+      // Over quota: the ticket is told which quota and its limit, in its own language.
+      if (err instanceof QuotaExceededError) {
+        const quota = { name: err.quota, limit: err.limit };
+        await enqueueComment(deps.queues, { system, ticket: event.ticket, kind: 'over-quota', quota }, `${event.deliveryId}-over-quota`, notifyRetryFor(deps.settings, system));
+        return { ...base, action: 'rejected', detail: err.message };
+      }
       // A TTL above the maximum and the like: the service's message goes back to the ticket.
       if (!(err instanceof ReproError) || err.status !== 400) throw err;
       await enqueueComment(deps.queues, { system, ticket: event.ticket, kind: 'rejected', reason: err.message }, `${event.deliveryId}-rejected`, notifyRetryFor(deps.settings, system));

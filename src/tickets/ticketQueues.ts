@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Queues } from '../queue/createQueues.js';
 import { queueNames } from '../queue/names.js';
 import { parseTtl } from '../domain/ttl.js';
+import { QUOTA_NAMES } from '../domain/quotas.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
 
 /** Delayed teardowns after a resolve/close; cancelled by a reopen. */
@@ -19,10 +20,15 @@ export const NotifyJob = Type.Object({
   ticket: Ticket,
   kind: Type.Union([
     Type.Literal('accepted'), Type.Literal('ready'), Type.Literal('failed'),
-    Type.Literal('expiring'), Type.Literal('destroyed'), Type.Literal('rejected'),
+    Type.Literal('expiring'), Type.Literal('destroyed'), Type.Literal('rejected'), Type.Literal('over-quota'),
   ]),
   envId: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
+  /** For `over-quota`: which quota refused the request, and its limit. */
+  quota: Type.Optional(Type.Object({
+    name: Type.Union(QUOTA_NAMES.map((n) => Type.Literal(n))),
+    limit: Type.Integer({ minimum: 0 }),
+  })),
   /** For `expiring`: the expiry the notice was scheduled for; an extension makes it stale. */
   expiresAt: Type.Optional(Type.String()),
 });

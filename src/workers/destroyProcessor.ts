@@ -4,6 +4,7 @@ import type { EnvironmentKind } from '../domain/environment.js';
 import type { Provisioner } from '../provisioners/port.js';
 import { DestroyJob, parsePayload } from '../queue/payloads.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
+import { SYSTEM_ACTORS } from '../auth/systemActors.js';
 
 export interface DestroyDeps {
   clock: Clock;
@@ -26,7 +27,7 @@ export function createDestroyProcessor(deps: DestroyDeps) {
       from: ['destroying'],
       patch: { destroyedAt: deps.clock.now().toISOString() },
       unset: ['access'],
-      event: { type: 'destroyed', actor: 'worker', message: `destroyed (${reason})` },
+      event: { type: 'destroyed', actor: SYSTEM_ACTORS.worker, message: `destroyed (${reason})` },
     });
   };
 }

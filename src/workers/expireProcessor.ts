@@ -4,6 +4,7 @@ import type { EnvironmentService } from '../environments/service.js';
 import { isLive } from '../domain/stateMachine.js';
 import { ExpireJob, parsePayload } from '../queue/payloads.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
+import { SYSTEM_ACTORS } from '../auth/systemActors.js';
 
 /** Fires at expiresAt; a job scheduled before an extension finds a later expiresAt and does nothing. */
 export function createExpireProcessor(deps: { clock: Clock; store: EnvironmentStore; service: EnvironmentService }) {
@@ -12,6 +13,6 @@ export function createExpireProcessor(deps: { clock: Clock; store: EnvironmentSt
     const env = await deps.store.get(envId);
     if (!env || !isLive(env.state) || env.expiresAt !== expiresAt) return;
     if (Date.parse(env.expiresAt) > deps.clock.now().getTime() + 1000) return;
-    await deps.service.requestDestroy(envId, 'ttl', `TTL expired at ${env.expiresAt}`);
+    await deps.service.requestDestroy(envId, SYSTEM_ACTORS.ttl, `TTL expired at ${env.expiresAt}`);
   };
 }

@@ -6,6 +6,7 @@ import type { ManagedResource, Provisioner } from '../provisioners/port.js';
 import type { Queues } from '../queue/createQueues.js';
 import { jobIds, queueNames } from '../queue/names.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
+import { SYSTEM_ACTORS } from '../auth/systemActors.js';
 
 export interface MaintenanceDeps {
   hostId: string;
@@ -62,7 +63,7 @@ export function createMaintenanceProcessor(deps: MaintenanceDeps) {
           report.requeued.push(id);
         } else if ((state === 'provisioning' || state === 'failed') && (await lost(env, provisionJob(env)))) {
           // Its job is gone (stalled too often, or failed past retries without a worker to record it).
-          const r = await store.transition(id, { to: 'destroying', from: ['provisioning', 'failed'], event: { type: 'gave-up', actor: 'maintenance', message: 'provision job lost; tearing down' } });
+          const r = await store.transition(id, { to: 'destroying', from: ['provisioning', 'failed'], event: { type: 'gave-up', actor: SYSTEM_ACTORS.maintenance, message: 'provision job lost; tearing down' } });
           if (r.ok) await queues.destroy(env, 'provision job lost', deps.hostId);
           report.gaveUp.push(id);
         } else if (state === 'destroying' && (await lost(env, destroyJob(env)))) {

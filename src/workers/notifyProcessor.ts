@@ -9,6 +9,7 @@ import type { EventStore } from '../store/eventStore.js';
 import { renderComment } from '../tickets/commentTemplates.js';
 import type { TicketAdapter } from '../tickets/port.js';
 import { NotifyJob } from '../tickets/ticketQueues.js';
+import { SYSTEM_ACTORS } from '../auth/systemActors.js';
 
 export interface NotifyDeps {
   adapters: ReadonlyMap<string, TicketAdapter>;
@@ -19,7 +20,7 @@ export interface NotifyDeps {
   publicUrl?: string;
 }
 
-const ACTOR = 'notify';
+const ACTOR = SYSTEM_ACTORS.notify;
 
 /**
  * Posts one ticket comment. A failure worth retrying is thrown back to BullMQ, which retries with
@@ -52,6 +53,7 @@ export function createNotifyProcessor(deps: NotifyDeps) {
       ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
       ...(image ? { imageLabel: `${image.distribution} ${image.version}` } : {}),
       ...(data.reason ? { reason: data.reason } : {}),
+      ...(data.quota ? { quota: data.quota } : {}),
       ...(data.kind === 'rejected' ? { images: deps.catalog.list().map((i) => i.name).sort() } : {}),
     });
     try {

@@ -9,6 +9,9 @@ import type { Queues } from '../queue/createQueues.js';
 import { ProvisionJob, parsePayload } from '../queue/payloads.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
 import type { EventStore } from '../store/eventStore.js';
+import type { SecretBox } from '../secrets/secretBox.js';
+import { SEALED_ACCESS } from '../store/environmentStore.js';
+import { SYSTEM_ACTORS } from '../auth/systemActors.js';
 
 export interface ProvisionDeps {
   hostId: string;
@@ -21,9 +24,10 @@ export interface ProvisionDeps {
   queues: Queues;
   metrics: Metrics;
   provisioner: Provisioner;
+  secrets: SecretBox;
 }
 
-const ACTOR = 'worker';
+const ACTOR = SYSTEM_ACTORS.worker;
 
 /** One provision attempt. Errors tell BullMQ whether to retry; the last failure gives up to destroying. */
 export function createProvisionProcessor(deps: ProvisionDeps) {
@@ -67,12 +71,15 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
         progress,
       );
       const readyAt = deps.clock.now();
+      // The record (listings, GET, ticket comments) gets the public part; secrets are sealed apart.
+      const { privateKey, ...access } = result.access;
+      const sealed = privateKey === undefined ? {} : { [SEALED_ACCESS]: deps.secrets.seal(JSON.stringify({ privateKey }), envId) };
       const done = await store.transition(envId, {
         to: 'ready',
         from: ['provisioning'],
         divertOnDestroyRequest: 'destroying',
-        patch: { access: result.access, engine: result.engine, readyAt: readyAt.toISOString() },
-        event: { type: 'ready', actor: ACTOR, message: `ready: ${result.access.command ?? result.access.name}` },
+        patch: { access, engine: result.engine, readyAt: readyAt.toISOString(), ...sealed },
+        event: { type: 'ready', actor: ACTOR, message: `ready: ${access.command ?? access.name}` },
       });
       if (done.ok && done.to === 'destroying') {
         await queues.destroy({ id: envId, hostId: deps.hostId }, 'destroy requested during provisioning', deps.hostId);

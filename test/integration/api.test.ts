@@ -121,7 +121,7 @@ describe('environments API', () => {
     expect(created.json().requester).toBe('carol');
     const del = await h.app.inject({ method: 'DELETE', url: `/v1/environments/${created.json().id}`, headers: { authorization: `Bearer ${token}` } });
     expect(del.statusCode).toBe(202);
-    const events = (await h.app.inject({ method: 'GET', url: `/v1/environments/${created.json().id}/events`, headers: h.auth })).json().items;
+    const events = (await h.app.inject({ method: 'GET', url: `/v1/environments/${created.json().id}/events`, headers: { authorization: `Bearer ${token}` } })).json().items;
     expect(events.map((e: { type: string; actor: string }) => `${e.type}:${e.actor}`)).toEqual(['requested:carol', 'destroy.requested:carol']);
     await h.deps.queues.get(queueNames.provision('container')).obliterate({ force: true });
   });

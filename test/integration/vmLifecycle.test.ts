@@ -56,7 +56,10 @@ describe('VM environment lifecycle through the API', () => {
     console.log(`VM ${env.id} request→ready through the API: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     expect(ready.engine).toBe('direct');
     expect(ready.access).toMatchObject({ host: '127.0.0.1', user: 'debian' });
-    expect(ready.access?.privateKey).toContain('PRIVATE KEY');
+    // The key is no longer part of the record: it is read through the audited access route.
+    const access = await h.app.inject({ method: 'GET', url: `/v1/environments/${env.id}/access`, headers: auth() });
+    expect(access.json().privateKey).toContain('PRIVATE KEY');
+    expect(JSON.stringify(ready)).not.toContain('PRIVATE KEY');
     const events = (await h.deps.events.history(env.id)).map((e) => e.type);
     expect(events.filter((t) => t === 'progress').length).toBeGreaterThan(0);
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config/loadConfig.js';
 import { buildDeps, type Deps } from '../../src/deps.js';
 import type { EnvironmentKind } from '../../src/domain/environment.js';
@@ -30,7 +30,7 @@ export interface Harness {
  * A whole service against the real Redis, under a fresh key prefix (and host id, so queues are
  * private too); everything it wrote is deleted on close.
  */
-export async function startHarness(opts: { provisioners?: Partial<Record<EnvironmentKind, Provisioner>>; env?: Record<string, string>; workers?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: { provisioners?: Partial<Record<EnvironmentKind, Provisioner>>; env?: Record<string, string>; workers?: boolean; log?: Logger } = {}): Promise<Harness> {
   const id = randomBytes(4).toString('hex');
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const config = loadConfig({
@@ -43,7 +43,7 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
     ...opts.env,
   });
   const catalog = await loadCatalog(join(import.meta.dirname, '../../images'));
-  const deps = buildDeps({ config, catalog, provisioners: opts.provisioners ?? {}, log: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }) });
+  const deps = buildDeps({ config, catalog, provisioners: opts.provisioners ?? {}, log: opts.log ?? pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }) });
   await deps.tokens.register(adminToken, 'admin', 'admin');
   const requesterToken = await deps.tokens.issue('alice', 'requester');
   const app = await buildApp(deps);

@@ -42,6 +42,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('reads quotas from the file and the environment, each defaulting on its own', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'repro-config-'));
+    const file = join(dir, 'repro.yaml');
+    writeFileSync(file, 'quotas:\n  overall: 50\n');
+    const c = loadConfig({ REPRO_CONFIG: file, REPRO_QUOTA_VM_PER_REQUESTER: '1' });
+    expect(c.quotas).toEqual({ perRequester: 10, perTicket: 5, overall: 50, vmPerRequester: 1, vmOverall: 20 });
+    expect(loadConfig({}).quotas).toEqual({ perRequester: 10, perTicket: 5, overall: 200, vmPerRequester: 2, vmOverall: 20 });
+    expect(loadConfig({ REPRO_SECRETS_KEY: 'a'.repeat(64) }).secretsKey).toBe('a'.repeat(64));
+  });
+
+  it.each([
+    [{ REPRO_QUOTA_PER_TICKET: '-1' }, /quotas.perTicket \(REPRO_QUOTA_PER_TICKET\)/],
+    [{ REPRO_QUOTA_OVERALL: 'many' }, /REPRO_QUOTA_OVERALL="many" is not an integer/],
+    [{ REPRO_SECRETS_KEY: 'short' }, /secretsKey \(REPRO_SECRETS_KEY\)/],
+  ])('fails fast on a bad quota or secrets key: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('rejects unknown keys in the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'repro-config-'));
     const file = join(dir, 'repro.yaml');

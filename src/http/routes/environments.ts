@@ -1,15 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { ValidationError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
+import { environmentFor, listRequesterFilter } from '../../auth/policy.js';
 import { principalOf } from '../plugins/auth.js';
-import { CreateEnvironmentBody, EnvironmentSchema, ErrorSchema, EventSchema, IdParams, StateSchema, errorResponses } from '../schemas.js';
+import { AccessSchema, CreateEnvironmentBody, EnvironmentSchema, ErrorSchema, EventSchema, IdParams, StateSchema, errorResponses } from '../schemas.js';
 import { streamEvents } from './streamEvents.js';
 
 const ListQuery = Type.Object({
   ticket: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]*:.+$', description: 'system:id' })),
   state: Type.Optional(StateSchema),
-  requester: Type.Optional(Type.String({ maxLength: 128 })),
+  requester: Type.Optional(Type.String({ maxLength: 128, description: 'support and admin only; a requester always lists its own' })),
   limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 });
@@ -22,8 +24,13 @@ const ExecResponse = Type.Object({
   timedOut: Type.Boolean(),
 });
 
+/**
+ * Every route here needs at least `requester`; which environments the caller may act on is
+ * decided by src/auth/policy.ts (another requester's environment answers 404 like a missing one).
+ */
 export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
   const { service, store, events } = deps;
+  const environment = (request: FastifyRequest, id: string) => environmentFor(store, id, principalOf(request));
 
   app.post('/v1/environments', {
     schema: {
@@ -31,7 +38,7 @@ export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => asyn
       summary: 'Request an environment for a ticket',
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
       body: CreateEnvironmentBody,
-      response: { 202: EnvironmentSchema, 200: EnvironmentSchema, ...errorResponses },
+      response: { 202: EnvironmentSchema, 200: EnvironmentSchema, ...errorResponses, 429: ErrorSchema },
     },
   }, async (request, reply) => {
     const actor = principalOf(request).name;
@@ -47,7 +54,8 @@ export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => asyn
       response: { 200: Type.Object({ items: Type.Array(EnvironmentSchema), nextCursor: Type.Optional(Type.String()) }), ...errorResponses },
     },
   }, async (request) => {
-    const { ticket, state, requester, limit, cursor } = request.query;
+    const { ticket, state, limit, cursor } = request.query;
+    const requester = listRequesterFilter(principalOf(request), request.query.requester);
     const [system = '', ...rest] = ticket?.split(':') ?? [];
     return store.list({
       limit,
@@ -60,7 +68,19 @@ export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => asyn
 
   app.get('/v1/environments/:id', {
     schema: { tags: ['environments'], summary: 'One environment; `access` once ready', params: IdParams, response: { 200: EnvironmentSchema, ...errorResponses } },
-  }, async (request) => store.require(request.params.id));
+  }, async (request) => environment(request, request.params.id));
+
+  app.get('/v1/environments/:id/access', {
+    schema: {
+      tags: ['environments'],
+      summary: 'Access details with their secrets (a VM\'s private key); each read is recorded in the events with the reader\'s name',
+      params: IdParams,
+      response: { 200: AccessSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    await environment(request, request.params.id);
+    return reply.header('cache-control', 'no-store').send(await service.readAccess(request.params.id, principalOf(request).name));
+  });
 
   app.get('/v1/environments/:id/events', {
     schema: {
@@ -71,7 +91,7 @@ export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => asyn
       response: { 200: Type.Object({ items: Type.Array(EventSchema) }), ...errorResponses },
     },
   }, async (request, reply) => {
-    const env = await store.require(request.params.id);
+    const env = await environment(request, request.params.id);
     const lastId = (request.headers['last-event-id'] as string | undefined) ?? request.query.after;
     if (lastId !== undefined && !/^\d+-\d+$/.test(lastId)) throw new ValidationError('Last-Event-ID is not an event id', 'Last-Event-ID');
     if ((request.headers.accept ?? '').includes('text/event-stream')) {
@@ -88,11 +108,15 @@ export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => asyn
       body: Type.Object({ ttl: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
       response: { 200: EnvironmentSchema, ...errorResponses },
     },
-  }, async (request) => service.extend(request.params.id, request.body.ttl, principalOf(request).name));
+  }, async (request) => {
+    await environment(request, request.params.id);
+    return service.extend(request.params.id, request.body.ttl, principalOf(request).name);
+  });
 
   app.delete('/v1/environments/:id', {
     schema: { tags: ['environments'], summary: 'Start teardown', params: IdParams, response: { 202: EnvironmentSchema, ...errorResponses } },
   }, async (request, reply) => {
+    await environment(request, request.params.id);
     const record = await service.requestDestroy(request.params.id, principalOf(request).name, 'deleted through the API');
     return reply.status(202).send(record);
   });
@@ -105,5 +129,8 @@ export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => asyn
       body: Type.Object({ command: Type.Array(Type.String({ maxLength: 4096 }), { minItems: 1, maxItems: 64 }) }, { additionalProperties: false }),
       response: { 200: ExecResponse, ...errorResponses, 503: ErrorSchema },
     },
-  }, async (request) => service.exec(request.params.id, request.body.command, principalOf(request).name));
+  }, async (request) => {
+    await environment(request, request.params.id);
+    return service.exec(request.params.id, request.body.command, principalOf(request).name);
+  });
 };

@@ -8,7 +8,7 @@ const env = {
   ticket: { system: 'redmine', id: '1234' }, requester: 'redmine', createdAt: '2026-11-28T08:00:00Z', updatedAt: '2026-11-28T08:01:00Z',
   expiresAt: '2026-11-30T08:00:00Z', access: { name: 'repro-env-0a1b2c3d4e5f', command: 'docker exec -it repro-env-0a1b2c3d4e5f bash' },
 } as EnvironmentRecord;
-const KINDS: CommentKind[] = ['accepted', 'ready', 'failed', 'expiring', 'destroyed', 'rejected'];
+const KINDS: CommentKind[] = ['accepted', 'ready', 'failed', 'expiring', 'destroyed', 'rejected', 'over-quota'];
 
 describe('comment templates', () => {
   it('ready says how to connect, where to exec, which image, when it expires and how to extend', () => {
@@ -31,7 +31,14 @@ describe('comment templates', () => {
     expect(text).toContain('debian-12, rocky-9');
   });
 
+  it('over-quota names the quota and its limit, in French and in English', () => {
+    const fr = renderComment('over-quota', 'fr', { quota: { name: 'perTicket', limit: 3 } });
+    expect(fr).toContain('Demande refusée, quota atteint : environnements actifs pour ce ticket (limite : 3).');
+    const en = renderComment('over-quota', 'en', { quota: { name: 'vmPerRequester', limit: 2 } });
+    expect(en).toContain('Request rejected, quota reached: live VMs per requester (limit: 2).');
+  });
+
   it.each(KINDS.flatMap((k) => [[k, 'fr'], [k, 'en']] as const))('%s (%s) never reads as a new /repro request', (kind, locale) => {
-    expect(findReproLine(renderComment(kind, locale, { env, publicUrl: 'https://r', reason: 'x', images: ['debian-12'] }))).toBeUndefined();
+    expect(findReproLine(renderComment(kind, locale, { env, publicUrl: 'https://r', reason: 'x', images: ['debian-12'], quota: { name: 'overall', limit: 1 } }))).toBeUndefined();
   });
 });
