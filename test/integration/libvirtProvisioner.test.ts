@@ -19,6 +19,8 @@ import { startHarness } from '../support/harness.js';
 const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
 const envId = `it${Date.now().toString(36)}`;
 const virsh = createVirsh(URI);
+// Each define/start/create may make libvirt probe qemu again (seconds; a minute on a loaded host).
+const LIBVIRT_CALLS_MS = 600_000;
 
 describe('libvirt provisioner, direct engine (real libvirtd + qemu)', () => {
   let provisioner: LibvirtProvisioner;
@@ -57,7 +59,7 @@ describe('libvirt provisioner, direct engine (real libvirtd + qemu)', () => {
     await virsh.run(['create', join(dir, 'd.xml')]);
     await virsh.run(['destroy', name]);
     expect(await virsh.run(['list', '--all', '--name'])).not.toMatch(/kvm-probe/);
-  });
+  }, LIBVIRT_CALLS_MS);
 
   it('leaves no domain defined when its start fails', async () => {
     const spec = {
@@ -67,7 +69,7 @@ describe('libvirt provisioner, direct engine (real libvirtd + qemu)', () => {
     };
     await expect(defineAndStart(virsh, spec)).rejects.toThrow(/start failed/);
     expect(await virsh.run(['list', '--all', '--name'])).not.toContain(spec.name);
-  });
+  }, LIBVIRT_CALLS_MS);
 
   it('answers /readyz from a connection check, not from capability probing', async () => {
     const h = await startHarness({ provisioners: { vm: provisioner } });

@@ -19,6 +19,13 @@ export function isNotRunning(err: unknown): boolean {
   return err instanceof Error && NOT_RUNNING.test(err.message);
 }
 
+/**
+ * Calls that parse a domain (define, start, create, domcapabilities) make libvirt check its qemu
+ * capabilities cache; on hosts where libvirt and qemu disagree about /dev/kvm it probes qemu
+ * again every time (seconds each, a minute under load), so the default bound is generous.
+ */
+const DEFAULT_TIMEOUT_MS = 300_000;
+
 /** Every call goes through `virsh -c URI`, so the same code drives a local or a remote hypervisor. */
 export function createVirsh(uri: string): Virsh {
   return {
@@ -28,10 +35,13 @@ export function createVirsh(uri: string): Virsh {
         execFile(
           'virsh',
           ['-q', '-c', uri, ...args],
-          { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
+          { timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
           (err, stdout, stderr) => {
             if (!err) return resolve(stdout);
-            const detail = (stderr || err.message).trim().replace(/^error: /gm, '');
+            const timedOut = (err as { killed?: boolean }).killed === true;
+            const detail = timedOut
+              ? `no answer within ${(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000}s`
+              : (stderr || err.message).trim().replace(/^error: /gm, '');
             reject(new ProviderError(`virsh ${args[0]} failed: ${detail}`, { cause: err }));
           },
         );
