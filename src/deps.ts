@@ -68,7 +68,7 @@ export function buildDeps(input: DepsInput): Deps {
   const events = createEventStore(redis, k, clock);
   const queues = createQueues(redis, k, { provisionAttempts: config.provisionAttempts });
   const service = createEnvironmentService({ config, clock, catalog, store, events, queues, provisioners, secrets });
-  const ticketing = buildTicketing({ config, redis, service, events, queues, catalog });
+  const ticketing = buildTicketing({ config, clock, redis, service, events, queues, catalog });
   const deps: Deps = {
     config, log, clock, redis, keys: k, store, events, queues, catalog, provisioners, service, ticketing, secrets,
     tokens: createTokenStore(redis, k, clock),

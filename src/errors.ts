@@ -65,6 +65,16 @@ export class QuotaExceededError extends ReproError {
   }
 }
 
+/** Too many requests from one client address; `retryAfterSeconds` goes out as Retry-After. */
+export class RateLimitedError extends ReproError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('rate_limited', message, { status: 429 });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** A provider (Docker engine, libvirt host) failed; most such failures are worth another attempt. */
 export class ProviderError extends ReproError {
   constructor(message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {

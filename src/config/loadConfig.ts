@@ -8,10 +8,12 @@ import { parseTtl } from '../domain/ttl.js';
 import { validateTicketsConfig } from '../tickets/settings.js';
 import { ConfigSchema, type RawConfig } from './schema.js';
 
-export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId'> {
+export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId' | 'webhooks' | 'rateLimit'> {
   hostId: string;
   ttl: { defaultSeconds: number; maxSeconds: number };
   retentionSeconds: number;
+  webhooks: { maxSkewSeconds: number };
+  rateLimit: { publicMax: number; publicWindowMs: number; failedAuthMax: number; failedAuthWindowMs: number };
 }
 
 /** Environment variables and the config path they set; `REPRO_CONFIG` names an optional YAML file. */
@@ -51,6 +53,11 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list']> = [
   ['REPRO_VM_ENGINE', 'libvirt.engine', 'string'],
   ['REPRO_LIBVIRT_NETWORK', 'libvirt.network', 'string'],
   ['REPRO_SSH_HOST', 'libvirt.sshHost', 'string'],
+  ['REPRO_WEBHOOK_MAX_SKEW', 'webhooks.maxSkew', 'string'],
+  ['REPRO_RATE_LIMIT_PUBLIC_MAX', 'rateLimit.publicMax', 'int'],
+  ['REPRO_RATE_LIMIT_PUBLIC_WINDOW', 'rateLimit.publicWindow', 'string'],
+  ['REPRO_RATE_LIMIT_FAILED_AUTH_MAX', 'rateLimit.failedAuthMax', 'int'],
+  ['REPRO_RATE_LIMIT_FAILED_AUTH_WINDOW', 'rateLimit.failedAuthWindow', 'string'],
 ];
 
 /** Loads, merges (defaults < YAML file < environment) and validates; throws ConfigError naming the bad setting. */
@@ -75,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxSeconds: parseSetting('ttl.max', () => parseTtl(valid.ttl.max)),
   };
   if (ttl.defaultSeconds > ttl.maxSeconds) throw new ConfigError('invalid configuration: ttl.default is above ttl.max');
-  const { ttl: _ttl, retention, hostId, ...rest } = valid;
+  const { ttl: _ttl, retention, hostId, webhooks, rateLimit, ...rest } = valid;
   return {
     ...rest,
     dataDir: resolve(valid.dataDir),
@@ -83,6 +90,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hostId: hostId ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '-'),
     ttl,
     retentionSeconds: parseSetting('retention', () => parseTtl(retention)),
+    webhooks: { maxSkewSeconds: parseSetting('webhooks.maxSkew', () => parseTtl(webhooks.maxSkew)) },
+    rateLimit: {
+      publicMax: rateLimit.publicMax,
+      publicWindowMs: parseSetting('rateLimit.publicWindow', () => parseTtl(rateLimit.publicWindow)) * 1000,
+      failedAuthMax: rateLimit.failedAuthMax,
+      failedAuthWindowMs: parseSetting('rateLimit.failedAuthWindow', () => parseTtl(rateLimit.failedAuthWindow)) * 1000,
+    },
   };
 }
 

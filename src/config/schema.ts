@@ -86,6 +86,25 @@ export const ConfigSchema = Type.Object(
       { default: { uri: 'qemu:///system', engine: 'auto', network: 'default', sshHost: '127.0.0.1' } },
     ),
     tickets: Type.Record(Type.String(), TicketSystemSchema, { default: {} }),
+    webhooks: Type.Object(
+      {
+        /** How far a signed delivery timestamp (GLPI header, Redmine and Jira body) may be from now. */
+        maxSkew: Duration,
+      },
+      { default: { maxSkew: '5m' } },
+    ),
+    /** Per client address, shared by every API process through Redis. */
+    rateLimit: Type.Object(
+      {
+        /** Each unauthenticated route (webhooks, health, metrics, docs): requests per window. */
+        publicMax: Type.Integer({ minimum: 1 }),
+        publicWindow: Duration,
+        /** Failed bearer-token authentications; beyond it the address gets 429 until the window ends. */
+        failedAuthMax: Type.Integer({ minimum: 1 }),
+        failedAuthWindow: Duration,
+      },
+      { default: { publicMax: 600, publicWindow: '1m', failedAuthMax: 20, failedAuthWindow: '1m' } },
+    ),
   },
   { additionalProperties: false },
 );

@@ -12,9 +12,9 @@ export interface Ticketing {
   watchKey: string;
 }
 
-export function buildTicketing(deps: Pick<Deps, 'config' | 'redis' | 'service' | 'events' | 'queues' | 'catalog'>): Ticketing {
+export function buildTicketing(deps: Pick<Deps, 'config' | 'clock' | 'redis' | 'service' | 'events' | 'queues' | 'catalog'>): Ticketing {
   const settings = validateTicketsConfig(deps.config.tickets);
-  const adapters = createTicketAdapters(settings, { catalog: deps.catalog });
+  const adapters = createTicketAdapters(settings, { catalog: deps.catalog, clock: deps.clock, maxSkewSeconds: deps.config.webhooks.maxSkewSeconds });
   const handler = createTicketEventHandler({
     redis: deps.redis, prefix: deps.config.redisPrefix, service: deps.service, events: deps.events,
     queues: deps.queues, catalog: deps.catalog, settings,

@@ -46,25 +46,25 @@ export function intId(obj: unknown, path: string): string {
   return String(v);
 }
 
-/** The delivery id the system sends, else a hash of the exact bytes: a retried delivery keeps the same id either way. */
-export function deliveryId(system: string, headerValue: string | undefined, ...signed: Array<Buffer | string>): string {
-  if (headerValue && /^[A-Za-z0-9._:-]{1,200}$/.test(headerValue)) return `${system}:${headerValue}`;
+/** An ISO 8601 time the body carries, in ms since the epoch; ValidationError naming the field otherwise. */
+export function isoTime(value: unknown, field: string): number {
+  // Bounded before parsing: Date.parse is handed attacker text.
+  const ms = typeof value === 'string' && value.length <= 40 ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new ValidationError(`${field} must be an ISO 8601 time`, field);
+  return ms;
+}
+
+/**
+ * The dedupe key of a delivery: a hash of the bytes its signature covers, so a retry (same
+ * bytes) is recognised and a replay cannot pass for a new delivery by changing an unsigned
+ * header such as a delivery id. `signedId`, when given, must itself come from the signed body
+ * (a journal or transaction id): it then names the same change across re-renderings.
+ */
+export function deliveryId(system: string, signedId: string | undefined, ...signed: Array<Buffer | string>): string {
+  if (signedId && /^[A-Za-z0-9._:-]{1,200}$/.test(signedId)) return `${system}:${signedId}`;
   const hash = createHash('sha256');
   for (const part of signed) hash.update(part);
   return `${system}:sha256:${hash.digest('hex')}`;
-}
-
-/** Rich-text bodies (GLPI, Zammad, Jira DC) reduced to lines, so a `/repro` line is found wherever the editor put it. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<\s*(br|\/p|\/div|\/li|\/h[1-6])\s*\/?>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#0?39;/g, "'")
-    .replace(/&amp;/g, '&');
 }
 
 export interface RequestSource {

@@ -1,4 +1,5 @@
 import type { EnvironmentKind, TicketRef } from '../domain/environment.js';
+import type { Clock } from '../clock.js';
 import type { Catalog } from '../images/catalog.js';
 
 /** What a webhook route hands an adapter: headers lower-cased (as Node gives them), the body untouched. */
@@ -61,9 +62,15 @@ export interface TicketAdapter {
   readonly system: string;
   /** Throws UnauthorizedError when the delivery is not signed by the configured secret. */
   verify(req: WebhookRequest): void;
-  /** Answers a subscription challenge (GLPI `crc_token`); undefined when the query holds none. */
+  /**
+   * Answers a subscription challenge (GLPI `crc_token`); undefined when the query holds none.
+   * Throws ValidationError for a token the system could not have sent.
+   */
   challenge?(query: Record<string, string | undefined>): string | undefined;
-  /** Turns one verified delivery into domain events; throws ValidationError on a malformed body. */
+  /**
+   * Turns one verified delivery into domain events; throws ValidationError on a malformed body
+   * and UnauthorizedError when a time the body's signature covers is outside the accepted window.
+   */
   parse(rawBody: Buffer, headers: WebhookRequest['headers']): TicketEvent[];
   /** Posts through the system's REST API; throws ReproError (retryable for 5xx, 429 and network errors). */
   postComment(ticket: TicketRef, text: string, opts: CommentOptions): Promise<void>;
@@ -74,4 +81,7 @@ export interface TicketAdapter {
 /** What every adapter factory receives besides its settings. */
 export interface AdapterDeps {
   catalog: Catalog;
+  clock: Clock;
+  /** A signed delivery time further than this from now is refused (config webhooks.maxSkew). */
+  maxSkewSeconds: number;
 }

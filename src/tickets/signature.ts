@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../errors.js';
-import type { WebhookRequest } from './port.js';
+import type { AdapterDeps, WebhookRequest } from './port.js';
 
 export function hmacHex(algorithm: 'sha1' | 'sha256', secret: string, ...parts: Array<Buffer | string>): string {
   const mac = createHmac(algorithm, secret);
@@ -36,4 +36,15 @@ export function verifyPrefixedHmac(
   if (!given) throw new UnauthorizedError(`missing ${headerName} header`);
   const expected = `${algorithm}=${hmacHex(algorithm, secret, req.rawBody)}`;
   if (!safeEqual(given.trim().toLowerCase(), expected)) throw new UnauthorizedError(`bad ${headerName} signature`);
+}
+
+/**
+ * Refuses a delivery whose signed time is more than maxSkewSeconds from now: a captured
+ * delivery replayed later is refused even where nothing else tells it from a new one.
+ */
+export function requireFresh(signedAtMs: number, deps: Pick<AdapterDeps, 'clock' | 'maxSkewSeconds'>, field: string): void {
+  const skewMs = Math.abs(deps.clock.now().getTime() - signedAtMs);
+  if (!Number.isFinite(skewMs) || skewMs > deps.maxSkewSeconds * 1000) {
+    throw new UnauthorizedError(`${field} is more than ${deps.maxSkewSeconds} s away from now: a delayed or replayed delivery is refused`);
+  }
 }

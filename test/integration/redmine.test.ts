@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ReproError } from '../../src/errors.js';
 import { createRedmineAdapter } from '../../src/tickets/adapters/redmine.js';
-import { testCatalog } from '../support/ticketTestKit.js';
+import { adapterDeps } from '../support/ticketTestKit.js';
 
 /**
  * The comment path against a real Redmine (Debian's redmine 5 + SQLite). The test set-up runs
@@ -24,7 +24,7 @@ describe('real Redmine', () => {
   beforeAll(() => {
     execFileSync('bash', ['scripts/setup-redmine'], { cwd: root, stdio: 'inherit', timeout: 600_000 });
     ({ url, apiKey, issueId } = JSON.parse(readFileSync(credentialsPath, 'utf8')) as { url: string; apiKey: string; issueId: number });
-    adapter = createRedmineAdapter({ baseUrl: url, apiKey, webhookSecret: 'unused-here', timeoutMs: 15000 }, { catalog: testCatalog() });
+    adapter = createRedmineAdapter({ baseUrl: url, apiKey, webhookSecret: 'unused-here', timeoutMs: 15000 }, adapterDeps());
   }, 660_000);
 
   it('posts a private note and reads it back under ?include=journals', async () => {
@@ -46,7 +46,7 @@ describe('real Redmine', () => {
   });
 
   it('reports a wrong API key as a final error without echoing the key', async () => {
-    const wrong = createRedmineAdapter({ baseUrl: url, apiKey: 'not-the-key-0123456789', webhookSecret: 'unused-here' }, { catalog: testCatalog() });
+    const wrong = createRedmineAdapter({ baseUrl: url, apiKey: 'not-the-key-0123456789', webhookSecret: 'unused-here' }, adapterDeps());
     const err = await wrong.postComment({ system: 'redmine', id: String(issueId) }, 'x', { internal: true }).catch((e: unknown) => e);
     expect((err as ReproError).retryable).toBe(false);
     expect((err as ReproError).message).not.toContain('not-the-key');

@@ -8,7 +8,7 @@ import { createGenericAdapter } from '../../src/tickets/adapters/generic.js';
 import { startTicketWorkers } from '../../src/tickets/startTicketWorkers.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../support/fakeTicketServer.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
-import { testCatalog, testSettings } from '../support/ticketTestKit.js';
+import { adapterDeps, testSettings } from '../support/ticketTestKit.js';
 
 /** Notices that do not need a provisioner: "expiring soon", its cancellation by an extension, concurrent requests. */
 describe('ticket notices', () => {
@@ -32,10 +32,11 @@ describe('ticket notices', () => {
     await fake?.close();
   });
 
-  const requestFor = (id: string, deliveryId: string) => {
-    const adapter = createGenericAdapter(testSettings('generic') as never, { catalog: testCatalog() });
-    const body = Buffer.from(JSON.stringify({ event: 'created', ticket: { id }, author: 'jdupont', text: '/repro debian-12' }));
-    return ticketing.handler.handle('generic', adapter.parse(body, { 'x-repro-delivery': deliveryId }));
+  // Deliveries are told apart by their bytes: `delivery` makes each one distinct.
+  const requestFor = (id: string, delivery: string) => {
+    const adapter = createGenericAdapter(testSettings('generic') as never, adapterDeps());
+    const body = Buffer.from(JSON.stringify({ event: 'created', ticket: { id }, author: 'jdupont', text: '/repro debian-12', delivery }));
+    return ticketing.handler.handle('generic', adapter.parse(body, {}));
   };
 
   it('posts "expiring soon" before the expiry, and not for an expiry an extension replaced', async () => {

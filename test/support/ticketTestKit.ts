@@ -1,10 +1,23 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { systemClock } from '../../src/clock.js';
 import type { Catalog, CatalogImage } from '../../src/images/catalog.js';
-import type { WebhookRequest } from '../../src/tickets/port.js';
+import type { AdapterDeps, WebhookRequest } from '../../src/tickets/port.js';
 
 export const TEST_SECRET = 'test-secret-not-a-real-one';
+
+/**
+ * When this test file's deliveries were "sent" (whole seconds, fixed per file so a replay has the
+ * same bytes): GLPI's X-GLPI-timestamp and the Redmine and Jira fixtures' signed `timestamp`,
+ * which must be within webhooks.maxSkew (default 5 minutes) of now to be accepted.
+ */
+export const DELIVERY_TIME = Math.floor(Date.now() / 1000);
+
+/** What the service hands adapters, with the default 5-minute window. */
+export function adapterDeps(): AdapterDeps {
+  return { catalog: testCatalog(), clock: systemClock, maxSkewSeconds: 300 };
+}
 
 const image = (name: string, family: 'debian' | 'rhel', vm: boolean, version: string): CatalogImage => ({
   name,
@@ -23,8 +36,15 @@ export function testCatalog(): Catalog {
   return { list: () => images, get: (name) => images.find((i) => i.name === name) };
 }
 
+/** A recorded delivery, its signed `timestamp` (Redmine ISO 8601, Jira milliseconds) moved to DELIVERY_TIME. */
 export function fixture(system: string, name: string): Buffer {
-  return readFileSync(fileURLToPath(new URL(`../fixtures/tickets/${system}/${name}`, import.meta.url)));
+  const raw = readFileSync(fileURLToPath(new URL(`../fixtures/tickets/${system}/${name}`, import.meta.url)));
+  if (system === 'redmine') {
+    const iso = new Date(DELIVERY_TIME * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return Buffer.from(raw.toString('utf8').replace(/^\{"type":"([a-z.]+)","timestamp":"[^"]*"/, `{"type":"$1","timestamp":"${iso}"`));
+  }
+  if (system === 'jira') return Buffer.from(raw.toString('utf8').replace(/^\{"timestamp":[0-9]+,/, `{"timestamp":${DELIVERY_TIME * 1000},`));
+  return raw;
 }
 
 export function hmac(algorithm: 'sha1' | 'sha256', secret: string, ...parts: Array<Buffer | string>): string {
@@ -41,7 +61,7 @@ export function request(rawBody: Buffer, headers: Record<string, string>, query:
 export function signedHeaders(system: string, body: Buffer, secret = TEST_SECRET): Record<string, string> {
   switch (system) {
     case 'glpi': {
-      const timestamp = '1764321123';
+      const timestamp = String(DELIVERY_TIME);
       return { 'X-GLPI-signature': hmac('sha256', secret, body, timestamp), 'X-GLPI-timestamp': timestamp };
     }
     case 'redmine':

@@ -2,7 +2,7 @@ import { ValidationError } from '../../errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { header, verifyPrefixedHmac } from '../signature.js';
+import { verifyPrefixedHmac } from '../signature.js';
 import { deliveryId, isObject, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
@@ -24,7 +24,7 @@ export function createGenericAdapter(settings: TicketSettings<'generic'>, deps: 
       verifyPrefixedHmac(req, 'x-repro-signature', 'sha256', settings.webhookSecret);
     },
 
-    parse(rawBody, headers) {
+    parse(rawBody) {
       const body = parseJsonObject(rawBody);
       const event = str(body, 'event');
       const t = body['ticket'];
@@ -37,7 +37,7 @@ export function createGenericAdapter(settings: TicketSettings<'generic'>, deps: 
       if (title) ticket.title = title.slice(0, 200);
       const author = str(body, 'author') ?? 'generic';
       if (sameAccount(author, settings.serviceAccount)) return [];
-      const delivery = deliveryId('generic', header(headers, 'x-repro-delivery'), rawBody);
+      const delivery = deliveryId('generic', undefined, rawBody);
       if (event === 'created' || event === 'commented') {
         const status: TicketStatus = { raw: 'open', state: 'open' };
         return requestEvents({ ticket, deliveryId: delivery, author, status, texts: [str(body, 'text') ?? ''], triggered: false }, deps.catalog);

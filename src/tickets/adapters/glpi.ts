@@ -2,16 +2,25 @@ import { UnauthorizedError, ValidationError } from '../../errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { header, hmacHex, safeEqual } from '../signature.js';
-import { at, deliveryId, htmlToText, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, str } from '../payload.js';
+import { header, hmacHex, requireFresh, safeEqual } from '../signature.js';
+import { at, deliveryId, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, str } from '../payload.js';
 import { sendApiRequest } from '../sendApiRequest.js';
+import { htmlToText } from '../htmlToText.js';
 import { textToHtml } from '../textToHtml.js';
+
+/** What GLPI's `time()` gives: Unix seconds. */
+const TIMESTAMP = /^[0-9]{1,12}$/;
+/**
+ * Webhook::getSignature output: hex HMAC-SHA256, 64 lowercase characters. GLPI's only challenge
+ * (QueuedWebhook::sendById → Webhook::validateCRAChallenge) sends getSignature('validate_cra_challenge').
+ */
+const CRC_TOKEN = /^[0-9a-f]{64}$/;
 
 /**
  * GLPI 11 native webhooks (src/Webhook.php): body `{"event": "new|update|delete", "item": <HL API
  * v2 schema>}` pretty-printed, plus `parent_item` for followups; `X-GLPI-signature` is
- * hex HMAC-SHA256(secret, body . X-GLPI-timestamp). Sent by cron, possibly minutes later, so the
- * timestamp is not checked for age: deliveries are deduplicated instead.
+ * hex HMAC-SHA256(secret, body . X-GLPI-timestamp). The timestamp is taken when the event is
+ * raised and kept by GLPI's queue and its retries: it must be within webhooks.maxSkew of now.
  */
 export function createGlpiAdapter(settings: TicketSettings<'glpi'>, deps: AdapterDeps): TicketAdapter {
   const resolved = new Set(settings.statuses?.resolved ?? [5]);
@@ -50,14 +59,22 @@ export function createGlpiAdapter(settings: TicketSettings<'glpi'>, deps: Adapte
       const signature = header(req.headers, 'x-glpi-signature');
       const timestamp = header(req.headers, 'x-glpi-timestamp');
       if (!signature || !timestamp) throw new UnauthorizedError('missing X-GLPI-signature or X-GLPI-timestamp header');
+      if (!TIMESTAMP.test(timestamp)) throw new UnauthorizedError('X-GLPI-timestamp must be a Unix time in seconds');
       const expected = hmacHex('sha256', settings.webhookSecret, req.rawBody, timestamp);
       if (!safeEqual(signature.trim().toLowerCase(), expected)) throw new UnauthorizedError('bad X-GLPI-signature');
+      requireFresh(Number(timestamp) * 1000, deps, 'X-GLPI-timestamp');
     },
 
-    // Webhook::validateCRAChallenge sends `GET ?crc_token=T` and expects hex HMAC-SHA256(secret, T) as the body.
+    // Webhook::validateCRAChallenge sends `GET ?crc_token=T` and expects hex HMAC-SHA256(secret, T)
+    // as the body: the very function that signs deliveries (over body . timestamp). Only a token
+    // shaped like GLPI's is signed: 64 hex digits can never be a JSON body followed by a
+    // timestamp, so the answer can never serve as a delivery's signature.
     challenge(query) {
-      const token = query['crc_token'];
+      const token: unknown = query['crc_token'];
       if (token === undefined || !settings.webhookSecret) return undefined;
+      if (typeof token !== 'string' || !CRC_TOKEN.test(token)) {
+        throw new ValidationError('crc_token must be 64 lowercase hexadecimal characters, as GLPI sends', 'crc_token');
+      }
       return hmacHex('sha256', settings.webhookSecret, token);
     },
 

@@ -2,7 +2,7 @@ import { ValidationError } from '../../errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { header, verifyPrefixedHmac } from '../signature.js';
+import { requireFresh, verifyPrefixedHmac } from '../signature.js';
 import { at, deliveryId, isObject, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
@@ -12,8 +12,9 @@ const KEY = /^[A-Z][A-Z0-9_]*-[1-9][0-9]*$/;
  * Jira Cloud and Data Center webhooks: `{webhookEvent: "jira:issue_created|updated|deleted" |
  * "comment_created", user, issue: {key, fields: {summary, description, labels, status:
  * {statusCategory: {key}}}}, changelog?: {items: [{field, fromString, toString}]}, comment?}`,
- * `X-Hub-Signature: sha256=<hex>` when a secret is set, `X-Atlassian-Webhook-Identifier` stable
- * across retries. Teardown when the status category is `done`.
+ * `X-Hub-Signature: sha256=<hex>` when a secret is set. `X-Atlassian-Webhook-Identifier` is not
+ * signed, so deliveries are told apart by their bytes; the signed `timestamp` (ms) must be within
+ * webhooks.maxSkew of now. Teardown when the status category is `done`.
  */
 export function createJiraAdapter(settings: TicketSettings<'jira'>, deps: AdapterDeps): TicketAdapter {
   const base = (settings.baseUrl ?? '').replace(/\/+$/, '');
@@ -37,8 +38,13 @@ export function createJiraAdapter(settings: TicketSettings<'jira'>, deps: Adapte
       verifyPrefixedHmac(req, 'x-hub-signature', 'sha256', settings.webhookSecret);
     },
 
-    parse(rawBody, headers) {
+    parse(rawBody) {
       const body = parseJsonObject(rawBody);
+      const sentAt = body['timestamp'];
+      if (sentAt !== undefined) {
+        if (typeof sentAt !== 'number') throw new ValidationError('timestamp must be a time in milliseconds', 'timestamp');
+        requireFresh(sentAt, deps, 'timestamp');
+      }
       const event = str(body, 'webhookEvent') ?? '';
       const issue = body['issue'];
       if (!isObject(issue)) return [];
@@ -50,7 +56,7 @@ export function createJiraAdapter(settings: TicketSettings<'jira'>, deps: Adapte
       if (summary) ticket.title = summary;
       const category = str(issue, 'fields.status.statusCategory.key');
       const status: TicketStatus = { raw: str(issue, 'fields.status.name') ?? category ?? 'unknown', state: category === 'done' ? 'resolved' : 'open' };
-      const delivery = deliveryId('jira', header(headers, 'x-atlassian-webhook-identifier'), rawBody);
+      const delivery = deliveryId('jira', undefined, rawBody);
       const comment = body['comment'];
       const actor = event === 'comment_created' && isObject(comment) ? comment['author'] : body['user'];
       const author = str(actor, 'accountId') ?? str(actor, 'name') ?? 'jira';
@@ -112,15 +118,41 @@ function words(value: unknown): string[] {
   return typeof value === 'string' ? value.split(/\s+/) : [];
 }
 
-/** Cloud sends rich text as Atlassian Document Format, Data Center as wiki-markup strings. */
+const PARAGRAPH_END = Symbol('paragraph end');
+
+/**
+ * Cloud sends rich text as Atlassian Document Format, Data Center as wiki-markup strings.
+ * Walked with an explicit stack: a delivery nested a million levels deep must cost memory in
+ * proportion to its size, not overflow the call stack.
+ */
 function documentText(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (!isObject(value)) return '';
-  if (value['type'] === 'text') return typeof value['text'] === 'string' ? value['text'] : '';
-  if (value['type'] === 'hardBreak') return '\n';
-  const content = Array.isArray(value['content']) ? value['content'] : [];
-  const inner = content.map(documentText).join('');
-  return value['type'] === 'paragraph' || value['type'] === 'codeBlock' ? `${inner}\n` : inner;
+  let out = '';
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === PARAGRAPH_END) {
+      out += '\n';
+      continue;
+    }
+    if (typeof node === 'string') {
+      out += node;
+      continue;
+    }
+    if (!isObject(node)) continue;
+    if (node['type'] === 'text') {
+      if (typeof node['text'] === 'string') out += node['text'];
+      continue;
+    }
+    if (node['type'] === 'hardBreak') {
+      out += '\n';
+      continue;
+    }
+    if (node['type'] === 'paragraph' || node['type'] === 'codeBlock') stack.push(PARAGRAPH_END);
+    const content = Array.isArray(node['content']) ? node['content'] : [];
+    for (let i = content.length - 1; i >= 0; i--) stack.push(content[i]);
+  }
+  return out;
 }
 
 function toDocument(text: string): unknown {

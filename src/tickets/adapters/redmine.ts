@@ -2,15 +2,16 @@ import { ValidationError } from '../../errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { verifyPrefixedHmac } from '../signature.js';
-import { at, deliveryId, intId, isObject, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { requireFresh, verifyPrefixedHmac } from '../signature.js';
+import { at, deliveryId, intId, isObject, isoTime, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 /**
  * Redmine ≥ 7.0 native webhooks (app/models/webhook.rb, webhook_payload.rb): body
  * `{type: "issue.created|updated|deleted", timestamp, data: {issue: <issues/show.api.rsb>,
  * journal?: {id, notes, user: {id, name}, details: [{property, prop_key, old_value, value}]}}}`,
- * signed `X-Redmine-Signature-256: sha256=<hex>`. Teardown when the status `is_closed`.
+ * signed `X-Redmine-Signature-256: sha256=<hex>`. Teardown when the status `is_closed`. The
+ * signed body's `timestamp` must be within webhooks.maxSkew of now.
  */
 export function createRedmineAdapter(settings: TicketSettings<'redmine'>, deps: AdapterDeps): TicketAdapter {
   const base = (settings.baseUrl ?? '').replace(/\/+$/, '');
@@ -34,6 +35,7 @@ export function createRedmineAdapter(settings: TicketSettings<'redmine'>, deps: 
 
     parse(rawBody) {
       const body = parseJsonObject(rawBody);
+      if (body['timestamp'] !== undefined) requireFresh(isoTime(body['timestamp'], 'timestamp'), deps, 'timestamp');
       const type = str(body, 'type');
       const issue = at(body, 'data.issue');
       if (!type?.startsWith('issue.') || !isObject(issue)) return [];

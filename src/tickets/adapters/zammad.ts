@@ -3,8 +3,9 @@ import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
 import { header, verifyPrefixedHmac } from '../signature.js';
-import { deliveryId, htmlToText, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { deliveryId, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
 import { sendApiRequest } from '../sendApiRequest.js';
+import { htmlToText } from '../htmlToText.js';
 
 /**
  * Zammad webhooks fired by a Trigger (app/jobs/trigger_webhook_job.rb): body `{ticket, article}`,
@@ -40,7 +41,7 @@ export function createZammadAdapter(settings: TicketSettings<'zammad'>, deps: Ad
       const actor = isObject(article) ? article['created_by'] : t['updated_by'];
       const author = str(actor, 'login') ?? str(actor, 'email') ?? 'zammad';
       if (sameAccount(author, settings.serviceAccount, str(actor, 'email'))) return [];
-      const delivery = deliveryId('zammad', header(headers, 'x-zammad-delivery'), rawBody);
+      const delivery = deliveryId('zammad', undefined, rawBody);
 
       const bodyText = str(article, 'body') ?? '';
       const text = str(article, 'content_type') === 'text/html' ? htmlToText(bodyText) : bodyText;

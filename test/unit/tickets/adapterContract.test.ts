@@ -4,7 +4,7 @@ import { createTicketAdapters } from '../../../src/tickets/createTicketAdapters.
 import { validateTicketsConfig, TICKET_SYSTEMS, type TicketSystem } from '../../../src/tickets/settings.js';
 import type { TicketAdapter } from '../../../src/tickets/port.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
-import { fixture, request, signedHeaders, testCatalog, testSettings } from '../../support/ticketTestKit.js';
+import { fixture, request, signedHeaders, adapterDeps, testSettings } from '../../support/ticketTestKit.js';
 
 // One delivery per system, used for the checks every adapter must pass the same way.
 const SAMPLE: Record<TicketSystem, string> = {
@@ -17,7 +17,7 @@ const TICKET: Record<TicketSystem, string> = {
 
 function adapterFor(system: TicketSystem, baseUrl?: string): TicketAdapter {
   const config = validateTicketsConfig({ [system]: testSettings(system, baseUrl) });
-  return createTicketAdapters(config, { catalog: testCatalog() }).get(system)!;
+  return createTicketAdapters(config, adapterDeps()).get(system)!;
 }
 
 describe.each(TICKET_SYSTEMS)('%s adapter contract', (system) => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
-import { TEST_SECRET, fixture, hmac, request } from '../../support/ticketTestKit.js';
+import { DELIVERY_TIME, TEST_SECRET, fixture, hmac, request } from '../../support/ticketTestKit.js';
 import { adapter, deliver } from './kit.js';
 
 describe('glpi adapter', () => {
@@ -11,9 +11,9 @@ describe('glpi adapter', () => {
   it('signs body + timestamp: the same body with another timestamp is refused', () => {
     const body = fixture('glpi', 'ticket-new.json');
     const a = adapter('glpi');
-    const good = { 'x-glpi-signature': hmac('sha256', TEST_SECRET, body, '1764321123'), 'x-glpi-timestamp': '1764321123' };
+    const good = { 'x-glpi-signature': hmac('sha256', TEST_SECRET, body, String(DELIVERY_TIME)), 'x-glpi-timestamp': String(DELIVERY_TIME) };
     expect(() => a.verify(request(body, good))).not.toThrow();
-    expect(() => a.verify(request(body, { ...good, 'x-glpi-timestamp': '1764321124' }))).toThrow('bad X-GLPI-signature');
+    expect(() => a.verify(request(body, { ...good, 'x-glpi-timestamp': String(DELIVERY_TIME + 1) }))).toThrow('bad X-GLPI-signature');
   });
 
   it('answers the crc_token challenge with HMAC-SHA256(secret, token)', () => {

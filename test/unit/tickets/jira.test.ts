@@ -7,7 +7,7 @@ describe('jira adapter', () => {
   let fake: FakeTicketServer | undefined;
   afterEach(async () => fake?.close());
 
-  it('reads /repro from the description of a created issue, keyed on the webhook identifier', () => {
+  it('reads /repro from the description of a created issue, keyed on its signed bytes', () => {
     const [event] = deliver('jira', 'issue-created.json');
     expect(event).toMatchObject({
       type: 'repro.requested',
@@ -15,7 +15,7 @@ describe('jira adapter', () => {
       request: { image: 'debian-12', packages: ['nginx', 'php8.2'] },
       author: '5b10ac8d82e05b22cc7d4ef5',
     });
-    expect(event!.deliveryId).toMatch(/^jira:wh-/);
+    expect(event!.deliveryId).toMatch(/^jira:sha256:[0-9a-f]{64}$/);
   });
 
   it('reads /repro from a new comment', () => {

@@ -1,11 +1,11 @@
 import { createTicketAdapters } from '../../../src/tickets/createTicketAdapters.js';
 import { validateTicketsConfig, type TicketSystem } from '../../../src/tickets/settings.js';
 import type { TicketAdapter, TicketEvent } from '../../../src/tickets/port.js';
-import { fixture, request, signedHeaders, testCatalog, testSettings } from '../../support/ticketTestKit.js';
+import { fixture, request, signedHeaders, adapterDeps, testSettings } from '../../support/ticketTestKit.js';
 
 export function adapter(system: TicketSystem, overrides: Record<string, unknown> = {}, baseUrl?: string): TicketAdapter {
   const config = validateTicketsConfig({ [system]: { ...testSettings(system, baseUrl), ...overrides } });
-  return createTicketAdapters(config, { catalog: testCatalog() }).get(system)!;
+  return createTicketAdapters(config, adapterDeps()).get(system)!;
 }
 
 /** Verifies then parses a fixture the way the webhook route does. */

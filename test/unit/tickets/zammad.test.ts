@@ -15,7 +15,7 @@ describe('zammad adapter', () => {
       request: { image: 'debian-12', packages: ['nginx', 'php8.2'] },
       author: 'chris@chrispresso.com',
     });
-    expect(events[0]!.deliveryId).toMatch(/^zammad:job-/);
+    expect(events[0]!.deliveryId).toMatch(/^zammad:sha256:[0-9a-f]{64}$/);
     expect(events[1]).toMatchObject({ type: 'ticket.reopened', observed: true, status: { raw: 'new', state: 'open' } });
   });
 
