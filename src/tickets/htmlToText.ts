@@ -15,38 +15,42 @@ const MAX_BREAK_TAG = 32;
  * bounded number of times, where `/<[^>]*>/g` rescanned to the end from every unclosed `<`.
  */
 export function htmlToText(html: string): string {
-  let out = '';
-  let i = 0;
-  // Next `<`, `&` and `>` at or after i, found once and reused until passed; -1 once there are none left.
+  const out: string[] = [];
+  // Text from `start` is copied as is up to the next tag or entity; the search goes on from `from`.
+  let start = 0;
+  let from = 0;
+  // Next `<`, `&` and `>` at or after `from`, found once and reused until passed; -1 once none is left.
   let lt = -2;
   let amp = -2;
   let gt = -2;
-  const after = (char: string, cached: number, from: number) => (cached === -1 || cached >= from ? cached : html.indexOf(char, from));
-  while (i < html.length) {
-    lt = after('<', lt, i);
-    amp = after('&', amp, i);
+  const after = (char: string, cached: number, at: number) => (cached === -1 || cached >= at ? cached : html.indexOf(char, at));
+  while (from < html.length) {
+    lt = after('<', lt, from);
+    amp = after('&', amp, from);
     const next = lt === -1 ? amp : amp === -1 ? lt : Math.min(lt, amp);
-    if (next === -1) {
-      out += html.slice(i);
-      break;
-    }
-    out += html.slice(i, next);
+    if (next === -1) break;
     if (next === amp) {
       const entity = ENTITIES.find(([name]) => html.startsWith(name, amp));
-      out += entity ? entity[1] : '&';
-      i = amp + (entity ? entity[0].length : 1);
+      if (entity) {
+        out.push(html.slice(start, amp), entity[1]);
+        start = amp + entity[0].length;
+      }
+      from = entity ? start : amp + 1;
       continue;
     }
     gt = after('>', gt, lt + 1);
     if (gt === -1) {
-      out += '<';
-      i = lt + 1;
+      // No tag can close any more: every `<` left is text.
+      lt = -1;
+      from = next + 1;
       continue;
     }
-    if (gt - lt <= MAX_BREAK_TAG && isBreak(html.slice(lt + 1, gt))) out += '\n';
-    i = gt + 1;
+    out.push(html.slice(start, lt));
+    if (gt - lt <= MAX_BREAK_TAG && isBreak(html.slice(lt + 1, gt))) out.push('\n');
+    start = from = gt + 1;
   }
-  return out;
+  out.push(html.slice(start));
+  return out.join('');
 }
 
 /** `br`, `br/`, `/p`, `/ div`… with any spacing and case. */
