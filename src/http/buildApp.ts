@@ -6,6 +6,7 @@ import type { Deps } from '../deps.js';
 import { validatorCompiler } from './plugins/validatorCompiler.js';
 import { bearerToken, registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { registerRateLimit } from './plugins/rateLimit.js';
 import { environmentRoutes } from './routes/environments.js';
 import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
@@ -40,8 +41,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), auth: 'public' };
   });
+  const failedAuth = await registerRateLimit(app, deps);
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
-  registerAuth(app, [bearerToken(deps.tokens)]);
+  registerAuth(app, [bearerToken(deps.tokens)], failedAuth);
 
   await app.register(healthRoutes(deps));
   await app.register(environmentRoutes(deps));

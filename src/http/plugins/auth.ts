@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from '../../errors.js';
 import { roleAtLeast, type Principal, type Role } from '../../auth/roles.js';
 import type { TokenStore } from '../../store/tokenStore.js';
+import type { FailedAuthLimiter } from './rateLimit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,18 +35,31 @@ export function bearerToken(tokens: TokenStore): PrincipalSource {
 /**
  * Every route states the least role it needs (routes without a statement need `requester`); the
  * first source that recognises the caller decides who it is. Which environments a principal may
- * act on is src/auth/policy.ts's business.
+ * act on is src/auth/policy.ts's business. An address over its failed-authentication budget gets
+ * 429 whatever it sends until its window ends; the budget is read beside the sources, so a valid
+ * credential waits for no extra round trip.
  */
-export function registerAuth(app: FastifyInstance, sources: PrincipalSource[]): void {
+export function registerAuth(app: FastifyInstance, sources: PrincipalSource[], failures: FailedAuthLimiter): void {
+  const identify = async (request: FastifyRequest): Promise<Principal | undefined> => {
+    for (const source of sources) {
+      const principal = await source(request);
+      if (principal) return principal;
+    }
+    return undefined;
+  };
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const needed = request.routeOptions.config.auth ?? 'requester';
     if (needed === 'public' || !request.routeOptions.url) return;
-    let principal: Principal | undefined;
-    for (const source of sources) {
-      principal = await source(request);
-      if (principal) break;
+    const [outcome] = await Promise.all([
+      identify(request).then((principal) => ({ principal }), (error: unknown) => ({ error })),
+      failures.check(request),
+    ]);
+    if ('error' in outcome && !(outcome.error instanceof UnauthorizedError)) throw outcome.error;
+    const principal = 'principal' in outcome ? outcome.principal : undefined;
+    if (!principal) {
+      await failures.fail(request);
+      throw 'error' in outcome ? outcome.error : new UnauthorizedError('send Authorization: Bearer <token>');
     }
-    if (!principal) throw new UnauthorizedError('send Authorization: Bearer <token>');
     if (!roleAtLeast(principal.role, needed)) throw new ForbiddenError(`this route needs the ${needed} role`);
     request.principal = principal;
   });

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ReproError } from '../../errors.js';
+import { RateLimitedError, ReproError } from '../../errors.js';
 
 interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -12,6 +12,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     let body: ErrorBody = { error: { code: 'internal', message: 'internal error; see the service log' } };
     if (err instanceof ReproError) {
       status = err.status;
+      if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
       body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
     } else if ('validation' in err && err.validation) {
       const first = err.validation[0];

@@ -1,0 +1,55 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Deps } from '../../deps.js';
+import { RateLimitedError } from '../../errors.js';
+
+/** Failed bearer-token authentications per client address. */
+export interface FailedAuthLimiter {
+  /** Throws RateLimitedError while the address is over its budget; reads, counts nothing. */
+  check(request: FastifyRequest): Promise<void>;
+  /** Counts one failure; throws RateLimitedError when it goes over the budget. */
+  fail(request: FastifyRequest): Promise<void>;
+}
+
+/**
+ * `@fastify/rate-limit` with its Redis store, so every API process counts against the same
+ * budget (keys under `<redisPrefix>:ratelimit:`). Each unauthenticated route (webhooks, health,
+ * metrics, docs) allows `rateLimit.publicMax` requests per address and window; authenticated
+ * routes are not limited, but failed authentications are (see FailedAuthLimiter). When Redis
+ * cannot answer, requests pass rather than fail. Call after every hook that marks routes public
+ * and before the routes are added.
+ */
+export async function registerRateLimit(app: FastifyInstance, deps: Pick<Deps, 'config' | 'redis'>): Promise<FailedAuthLimiter> {
+  const limits = deps.config.rateLimit;
+  app.addHook('onRoute', (route) => {
+    if (route.config?.auth === 'public') {
+      route.config = { ...route.config, rateLimit: { max: limits.publicMax, timeWindow: limits.publicWindowMs } };
+    }
+  });
+  await app.register(rateLimit, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: `${deps.config.redisPrefix}:ratelimit:`,
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) =>
+      new RateLimitedError(`too many requests from this address; retry in ${context.after}`, Math.ceil(context.ttl / 1000)),
+  });
+
+  const failures = app.createRateLimit({
+    max: limits.failedAuthMax,
+    timeWindow: limits.failedAuthWindowMs,
+    keyGenerator: (request) => `failed-auth:${request.ip}`,
+  });
+  const refuse = (ttlInSeconds: number) =>
+    new RateLimitedError(`too many failed authentications from this address; retry in ${ttlInSeconds} s`, ttlInSeconds);
+  return {
+    async check(request) {
+      const state = await failures(request, { increment: false });
+      if (!state.isAllowed && state.isExceeded) throw refuse(state.ttlInSeconds);
+    },
+    async fail(request) {
+      const state = await failures(request);
+      if (!state.isAllowed && state.isExceeded) throw refuse(state.ttlInSeconds);
+    },
+  };
+}
