@@ -9,7 +9,7 @@ import { startTicketWorkers } from '../../src/tickets/startTicketWorkers.js';
 import { TEARDOWN_QUEUE } from '../../src/tickets/ticketQueues.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../support/fakeTicketServer.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
-import { TEST_SECRET, fixture, hmac, signedHeaders, testSettings } from '../support/ticketTestKit.js';
+import { DELIVERY_TIME, TEST_SECRET, fixture, hmac, signedHeaders, testSettings } from '../support/ticketTestKit.js';
 
 /**
  * The webhook endpoint against the real Redis, with no provisioner: environments stay
@@ -56,7 +56,7 @@ describe('POST /v1/webhooks/:system', () => {
     const again = await post('glpi', body, headers);
     expect(again.json().outcomes[0].action).toBe('duplicate-delivery');
     // GLPI re-signs with a new timestamp when it re-queues: a new delivery id, but still one environment per ticket and image.
-    const resent = await post('glpi', body, { ...headers, ...signedHeadersAt(body, '1764321999') });
+    const resent = await post('glpi', body, { ...headers, ...signedHeadersAt(body, String(DELIVERY_TIME + 1)) });
     expect(resent.json().outcomes[0].action).toBe('already-live');
     expect(await envsOf('glpi', '42')).toHaveLength(1);
     const [env] = await envsOf('glpi', '42');
@@ -70,10 +70,55 @@ describe('POST /v1/webhooks/:system', () => {
     expect(await envsOf('glpi', '42')).toHaveLength(2);
   });
 
-  it('answers the GLPI crc_token challenge', async () => {
-    const res = await h.app.inject({ method: 'GET', url: '/v1/webhooks/glpi?crc_token=abc' });
+  it('answers the GLPI crc_token challenge GLPI sends', async () => {
+    const token = hmac('sha256', TEST_SECRET, 'validate_cra_challenge');
+    const res = await h.app.inject({ method: 'GET', url: `/v1/webhooks/glpi?crc_token=${token}` });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toBe(hmac('sha256', TEST_SECRET, 'abc'));
+    expect(res.body).toBe(hmac('sha256', TEST_SECRET, token));
+  });
+
+  it('will not sign a forged GLPI delivery through the challenge, so the forgery cannot be posted', async () => {
+    const forged = Buffer.from(fixture('glpi', 'ticket-new.json').toString('utf8').replace('"id": 42,', '"id": 4242,'));
+    expect(forged.toString()).toContain('"id": 4242,');
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const asked = await h.app.inject({ method: 'GET', url: '/v1/webhooks/glpi', query: { crc_token: `${forged.toString('utf8')}${timestamp}` } });
+    expect(asked.statusCode).toBe(400);
+    expect(asked.json().error).toMatchObject({ code: 'invalid_request', field: 'crc_token' });
+    const posted = await post('glpi', forged, { 'x-glpi-signature': asked.body, 'x-glpi-timestamp': timestamp });
+    expect(posted.statusCode).toBe(401);
+    expect(await envsOf('glpi', '4242')).toEqual([]);
+  });
+
+  it('refuses a validly signed GLPI delivery whose timestamp is outside webhooks.maxSkew, and changes nothing', async () => {
+    const body = Buffer.from(fixture('glpi', 'ticket-new.json').toString('utf8').replace('"id": 42,', '"id": 4343,'));
+    for (const offset of [-301, 301]) {
+      const res = await post('glpi', body, signedHeadersAt(body, String(Math.floor(Date.now() / 1000) + offset)));
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.message).toContain('X-GLPI-timestamp');
+    }
+    expect(await envsOf('glpi', '4343')).toEqual([]);
+    // The same delivery signed now is accepted: only its age was refused.
+    expect((await post('glpi', body, signedHeadersAt(body, String(Math.floor(Date.now() / 1000))))).json().outcomes[0].action).toBe('created');
+  });
+
+  it('a replayed delivery with a new (unsigned) delivery id header does not act again', async () => {
+    const body = Buffer.from(JSON.stringify({ event: 'commented', ticket: { id: 'REPLAY-1' }, author: 'jdupont', text: '/repro debian-12 --new' }));
+    const headers = signedHeaders('generic', body);
+    const first = await post('generic', body, { ...headers, 'x-repro-delivery': 'delivery-1' });
+    expect(first.json().outcomes[0].action).toBe('created');
+    const replayed = await post('generic', body, { ...headers, 'x-repro-delivery': 'delivery-2' });
+    expect(replayed.statusCode).toBe(202);
+    expect(replayed.json().outcomes[0].action).toBe('duplicate-delivery');
+    expect(await envsOf('generic', 'REPLAY-1')).toHaveLength(1);
+  });
+
+  it('refuses a Redmine delivery whose signed body timestamp is old', async () => {
+    const old = Buffer.from(fixture('redmine', 'issue-created.json').toString('utf8')
+      .replace(/"timestamp":"[^"]*"/, `"timestamp":"${new Date(Date.now() - 3_600_000).toISOString()}"`).replace('"id":1234,', '"id":4444,'));
+    expect(old.toString()).toContain('"id":4444,');
+    const res = await post('redmine', old, signedHeaders('redmine', old));
+    expect(res.statusCode).toBe(401);
+    expect(await envsOf('redmine', '4444')).toEqual([]);
   });
 
   it('sees GLPI status transitions from the current status only', async () => {
