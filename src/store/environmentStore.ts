@@ -6,6 +6,7 @@ import { NotFoundError, QuotaExceededError, ValidationError } from '../errors.js
 import type { Clock } from '../clock.js';
 import type { Keys } from './keys.js';
 import { CREATE, TRANSITION } from './lua.js';
+import { luaJson } from './luaJson.js';
 
 export interface EventInput {
   type: string;
@@ -66,7 +67,7 @@ export interface EnvironmentStore {
 
 /** Record fields are stored one per hash field, JSON-encoded: partial updates stay atomic in Lua. */
 function encode(record: Partial<Record<string, unknown>>): string[] {
-  return Object.entries(record).flatMap(([k, v]) => (v === undefined ? [] : [k, JSON.stringify(v)]));
+  return Object.entries(record).flatMap(([k, v]) => (v === undefined ? [] : [k, luaJson(v)]));
 }
 
 function decode(hash: Record<string, string>): EnvironmentRecord | undefined {
@@ -100,7 +101,7 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
       const { idempotency, quotas } = opts;
       const at = clock.now().toISOString();
       const quotaCheck = quotas
-        ? JSON.stringify({
+        ? luaJson({
           liveStates: LIVE_STATES, statePrefix: k.byState(''), envPrefix: k.env(''),
           requester: record.requester, system: record.ticket.system, ticketId: record.ticket.id,
           checks: quotaChecks(quotas, record.kind),
@@ -111,7 +112,7 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
         idempotency ? k.idempotency('create', idempotency.key) : '', k.env(record.id), k.byCreation,
         k.byState('requested'), k.byTicket(record.ticket.system, record.ticket.id), k.events(record.id),
         idempotency?.value ?? '', String(idempotency?.ttlSeconds ?? 0), String(Date.parse(record.createdAt)), record.id,
-        event.type, event.actor, event.message, JSON.stringify(event.data ?? {}), at, quotaCheck,
+        event.type, event.actor, event.message, luaJson(event.data ?? {}), at, quotaCheck,
         ...encode(record as unknown as Record<string, unknown>),
       )) as string[];
       if (result[0] === 'quota') {
@@ -142,7 +143,7 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
       const result = (await redis.eval(
         TRANSITION, 2, k.env(id), k.events(id),
         JSON.stringify(from), input.to ?? '', input.divertOnDestroyRequest ?? '', clock.now().toISOString(),
-        input.event.type, input.event.actor, input.event.message, JSON.stringify(input.event.data ?? {}),
+        input.event.type, input.event.actor, input.event.message, luaJson(input.event.data ?? {}),
         k.byState(''), String(retentionSeconds), ...pairs,
       )) as string[];
       if (result[0] === 'missing') throw new NotFoundError('environment', id);

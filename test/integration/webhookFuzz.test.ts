@@ -174,6 +174,31 @@ describe('webhook fuzz: malformed deliveries never get a 5xx', () => {
     await h?.close();
   });
 
+  const post = (system: TicketSystem, body: Buffer) =>
+    h.app.inject({ method: 'POST', url: `/v1/webhooks/${system}`, headers: signedHeaders(system, body), payload: body });
+
+  // What earlier runs found, kept as fixed cases.
+  it('a title holding a lone UTF-16 surrogate creates its environment and does not break later ones (was 500 for every create after it)', async () => {
+    const broken = Buffer.from(JSON.stringify({ event: 'created', ticket: { id: 'FUZZ-1', title: 'cut \ud83d emoji' }, author: 'x\udfff', text: '/repro debian-12' }));
+    expect((await post('generic', broken)).json().outcomes[0].action).toBe('created');
+    const next = Buffer.from(JSON.stringify({ event: 'created', ticket: { id: 'FUZZ-2' }, author: 'jdupont', text: '/repro debian-12' }));
+    const res = await post('generic', next);
+    expect(res.statusCode).toBe(202);
+    expect(res.json().outcomes[0].action).toBe('created');
+  });
+
+  it('a Jira description nested 30 000 levels deep is read, not a stack overflow (was 500)', async () => {
+    const depth = 30_000;
+    const body = Buffer.from(fixture('jira', 'issue-created.json').toString('utf8').replace(
+      /"description":"[^"]*"/,
+      `"description":${'{"type":"paragraph","content":['.repeat(depth)}{"type":"text","text":"/repro debian-12"}${']}'.repeat(depth)}`,
+    ));
+    expect(body.length).toBeGreaterThan(depth * 30);
+    const res = await post('jira', body);
+    expect(res.statusCode).toBe(202);
+    expect(res.json().outcomes[0]).toMatchObject({ type: 'repro.requested' });
+  });
+
   const liveCount = async () => Object.values(await h.deps.store.countByState()).reduce((a, b) => a + b, 0);
 
   it(`answers every mutated delivery with 2xx or 4xx (seed ${SEED})`, async () => {

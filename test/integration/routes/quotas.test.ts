@@ -8,7 +8,7 @@ import { createGenericAdapter } from '../../../src/tickets/adapters/generic.js';
 import { startTicketWorkers } from '../../../src/tickets/startTicketWorkers.js';
 import { startFakeTicketServer } from '../../support/fakeTicketServer.js';
 import { startHarness, waitFor, type Harness } from '../../support/harness.js';
-import { testCatalog, testSettings } from '../../support/ticketTestKit.js';
+import { adapterDeps, testSettings } from '../../support/ticketTestKit.js';
 
 /** Quotas on live environments, checked in the same atomic step as the create, against the real Redis. */
 describe('quotas', () => {
@@ -101,10 +101,10 @@ describe('quotas', () => {
     const h = await harness({ REPRO_QUOTA_PER_REQUESTER: '1' }, { REPRO_CONFIG: join(dir, 'config.yaml') });
     const workers = await startTicketWorkers(h.deps, h.deps.ticketing, h.deps.connect());
     open.push(() => workers.close());
-    const adapter = createGenericAdapter(testSettings('generic') as never, { catalog: testCatalog() });
+    const adapter = createGenericAdapter(testSettings('generic') as never, adapterDeps());
     const ask = (ticket: string, delivery: string) => h.deps.ticketing.handler.handle('generic', adapter.parse(
-      Buffer.from(JSON.stringify({ event: 'created', ticket: { id: ticket }, author: 'jdupont', text: '/repro debian-12' })),
-      { 'x-repro-delivery': delivery },
+      Buffer.from(JSON.stringify({ event: 'created', ticket: { id: ticket }, author: 'jdupont', text: '/repro debian-12', delivery })),
+      {},
     ));
     const [created] = await ask('QT-1', 'd-q-1');
     expect(created).toMatchObject({ action: 'created' });
