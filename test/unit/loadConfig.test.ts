@@ -60,6 +60,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('reads the webhook window and the rate limits, as durations turned into seconds and milliseconds', () => {
+    expect(loadConfig({}).webhooks).toEqual({ maxSkewSeconds: 300 });
+    expect(loadConfig({}).rateLimit).toEqual({ publicMax: 600, publicWindowMs: 60_000, failedAuthMax: 20, failedAuthWindowMs: 60_000 });
+    const dir = mkdtempSync(join(tmpdir(), 'repro-config-'));
+    const file = join(dir, 'repro.yaml');
+    writeFileSync(file, 'webhooks:\n  maxSkew: 15m\nrateLimit:\n  publicMax: 100\n');
+    const c = loadConfig({ REPRO_CONFIG: file, REPRO_RATE_LIMIT_FAILED_AUTH_WINDOW: 'PT5M' });
+    expect(c.webhooks.maxSkewSeconds).toBe(900);
+    expect(c.rateLimit).toEqual({ publicMax: 100, publicWindowMs: 60_000, failedAuthMax: 20, failedAuthWindowMs: 300_000 });
+    expect(loadConfig({ REPRO_WEBHOOK_MAX_SKEW: '30s' }).webhooks.maxSkewSeconds).toBe(30);
+  });
+
+  it.each([
+    [{ REPRO_WEBHOOK_MAX_SKEW: 'soon' }, /webhooks.maxSkew/],
+    [{ REPRO_RATE_LIMIT_PUBLIC_MAX: '0' }, /rateLimit.publicMax \(REPRO_RATE_LIMIT_PUBLIC_MAX\)/],
+    [{ REPRO_RATE_LIMIT_FAILED_AUTH_WINDOW: '0s' }, /rateLimit.failedAuthWindow/],
+  ])('fails fast on a bad webhook window or rate limit: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('rejects unknown keys in the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'repro-config-'));
     const file = join(dir, 'repro.yaml');
