@@ -97,4 +97,13 @@ describe('rate limits', () => {
     // Other addresses are unaffected.
     expect((await h.app.inject({ method: 'GET', url: '/v1/images', headers: h.auth, remoteAddress: '127.0.0.42' })).statusCode).toBe(200);
   });
+
+  it('counts the failed authentications of one IPv6 /64 together', async () => {
+    const bad = { authorization: 'Bearer rp_not-a-token' };
+    for (let i = 0; i < FAILED_AUTH_MAX; i++) {
+      expect((await h.app.inject({ method: 'GET', url: '/v1/images', headers: bad, remoteAddress: `2001:db8:0:1::${i + 1}` })).statusCode).toBe(401);
+    }
+    expect((await other.inject({ method: 'GET', url: '/v1/images', headers: bad, remoteAddress: '2001:db8:0:1:ffff::9' })).statusCode).toBe(429);
+    expect((await h.app.inject({ method: 'GET', url: '/v1/images', headers: h.auth, remoteAddress: '2001:db8:0:2::1' })).statusCode).toBe(200);
+  });
 });

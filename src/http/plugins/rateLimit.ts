@@ -1,4 +1,4 @@
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { RateLimitedError } from '../../errors.js';
@@ -35,10 +35,11 @@ export async function registerRateLimit(app: FastifyInstance, deps: Pick<Deps, '
       new RateLimitedError(`too many requests from this address; retry in ${context.after}`, Math.ceil(context.ttl / 1000)),
   });
 
+  // Keyed like the plugin's own limits: an IPv6 address by its /64, which one client usually holds whole.
   const failures = app.createRateLimit({
     max: limits.failedAuthMax,
     timeWindow: limits.failedAuthWindowMs,
-    keyGenerator: (request) => `failed-auth:${request.ip}`,
+    keyGenerator: (request) => `failed-auth:${normalizeIP(request.ip)}`,
   });
   const refuse = (ttlInSeconds: number) =>
     new RateLimitedError(`too many failed authentications from this address; retry in ${ttlInSeconds} s`, ttlInSeconds);
