@@ -54,6 +54,12 @@ export function isoTime(value: unknown, field: string): number {
   return ms;
 }
 
+/** A Unix time in seconds the body carries, in ms since the epoch; ValidationError naming the field otherwise. */
+export function unixTime(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ValidationError(`${field} must be a Unix time in seconds`, field);
+  return value * 1000;
+}
+
 /**
  * The dedupe key of a delivery: a hash of the bytes its signature covers, so a retry (same
  * bytes) is recognised and a replay cannot pass for a new delivery by changing an unsigned

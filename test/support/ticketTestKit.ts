@@ -9,8 +9,9 @@ export const TEST_SECRET = 'test-secret-not-a-real-one';
 
 /**
  * When this test file's deliveries were "sent" (whole seconds, fixed per file so a replay has the
- * same bytes): GLPI's X-GLPI-timestamp and the Redmine and Jira fixtures' signed `timestamp`,
- * which must be within webhooks.maxSkew (default 5 minutes) of now to be accepted.
+ * same bytes): GLPI's X-GLPI-timestamp, the Redmine and Jira fixtures' signed `timestamp` and the
+ * MantisBT and RT ones' `sent_at`, which must be within webhooks.maxSkew (default 5 minutes) of
+ * now to be accepted.
  */
 export const DELIVERY_TIME = Math.floor(Date.now() / 1000);
 
@@ -36,7 +37,7 @@ export function testCatalog(): Catalog {
   return { list: () => images, get: (name) => images.find((i) => i.name === name) };
 }
 
-/** A recorded delivery, its signed `timestamp` (Redmine ISO 8601, Jira milliseconds) moved to DELIVERY_TIME. */
+/** A recorded delivery, its signed time (Redmine ISO 8601, Jira milliseconds, MantisBT and RT seconds) moved to DELIVERY_TIME. */
 export function fixture(system: string, name: string): Buffer {
   const raw = readFileSync(fileURLToPath(new URL(`../fixtures/tickets/${system}/${name}`, import.meta.url)));
   if (system === 'redmine') {
@@ -44,6 +45,7 @@ export function fixture(system: string, name: string): Buffer {
     return Buffer.from(raw.toString('utf8').replace(/^\{"type":"([a-z.]+)","timestamp":"[^"]*"/, `{"type":"$1","timestamp":"${iso}"`));
   }
   if (system === 'jira') return Buffer.from(raw.toString('utf8').replace(/^\{"timestamp":[0-9]+,/, `{"timestamp":${DELIVERY_TIME * 1000},`));
+  if (system === 'mantis' || system === 'rt') return Buffer.from(raw.toString('utf8').replace(/^(\{"event":"[a-z]+"),"sent_at":[0-9]+,/, `$1,"sent_at":${DELIVERY_TIME},`));
   return raw;
 }
 

@@ -75,6 +75,8 @@ class ReproWebhookPlugin extends MantisPlugin {
 		$t_user_id = auth_get_current_user_id();
 		$t_payload = array(
 			'event' => $p_event,
+			# Signed with the body: repro refuses a delivery replayed minutes later.
+			'sent_at' => time(),
 			'user' => array( 'id' => (int)$t_user_id, 'name' => user_get_name( $t_user_id ) ),
 			'issue' => $p_issue,
 		);

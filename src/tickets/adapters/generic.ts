@@ -2,8 +2,8 @@ import { ValidationError } from '../../errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { verifyPrefixedHmac } from '../signature.js';
-import { deliveryId, isObject, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { requireFresh, verifyPrefixedHmac } from '../signature.js';
+import { deliveryId, isObject, parseJsonObject, requestEvents, sameAccount, str, unixTime } from '../payload.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._#-]{0,99}$/;
@@ -12,8 +12,9 @@ const LIFECYCLE = { resolved: 'ticket.resolved', closed: 'ticket.closed', reopen
 /**
  * Our documented format for any system that can POST JSON (docs/tickets/generic.md):
  * `{event: "created|commented|resolved|closed|reopened|deleted", ticket: {id, url?, title?},
- * author, text?}`, signed `X-Repro-Signature: sha256=<hex HMAC-SHA256(body)>`, optional
- * `X-Repro-Delivery` id. Comments go to `commentUrl` when one is configured.
+ * author, text?, sent_at?}`, signed `X-Repro-Signature: sha256=<hex HMAC-SHA256(body)>`; a
+ * `sent_at` (Unix seconds) must be within webhooks.maxSkew of now. Deliveries are told apart by
+ * their bytes. Comments go to `commentUrl` when one is configured.
  */
 export function createGenericAdapter(settings: TicketSettings<'generic'>, deps: AdapterDeps): TicketAdapter {
   return {
@@ -26,6 +27,7 @@ export function createGenericAdapter(settings: TicketSettings<'generic'>, deps: 
 
     parse(rawBody) {
       const body = parseJsonObject(rawBody);
+      if (body['sent_at'] !== undefined) requireFresh(unixTime(body['sent_at'], 'sent_at'), deps, 'sent_at');
       const event = str(body, 'event');
       const t = body['ticket'];
       const id = isObject(t) ? t['id'] : undefined;

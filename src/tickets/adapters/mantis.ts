@@ -2,15 +2,16 @@ import { ValidationError } from '../../errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { verifyPrefixedHmac } from '../signature.js';
-import { at, deliveryId, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { requireFresh, verifyPrefixedHmac } from '../signature.js';
+import { at, deliveryId, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, sameAccount, str, unixTime } from '../payload.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 /**
  * MantisBT has no webhooks; our plugin (integrations/mantisbt) posts
- * `{event: "report|update|bulk|note|delete", user: {id, name}, issue: <REST issue object>, note?}`
+ * `{event: "report|update|bulk|note|delete", sent_at, user: {id, name}, issue: <REST issue object>, note?}`
  * where the issue is what `GET /api/rest/issues/{id}` returns (`id`, `summary`, `description`,
- * `status: {id, name}`, `tags: [{id, name}]`), signed `X-Mantis-Signature: sha256=<hex>`.
+ * `status: {id, name}`, `tags: [{id, name}]`), signed `X-Mantis-Signature: sha256=<hex>`; `sent_at`
+ * (Unix seconds, sent synchronously, never retried) must be within webhooks.maxSkew of now.
  */
 export function createMantisAdapter(settings: TicketSettings<'mantis'>, deps: AdapterDeps): TicketAdapter {
   const base = (settings.baseUrl ?? '').replace(/\/+$/, '');
@@ -28,6 +29,7 @@ export function createMantisAdapter(settings: TicketSettings<'mantis'>, deps: Ad
 
     parse(rawBody) {
       const body = parseJsonObject(rawBody);
+      if (body['sent_at'] !== undefined) requireFresh(unixTime(body['sent_at'], 'sent_at'), deps, 'sent_at');
       const event = str(body, 'event');
       const issue = body['issue'];
       if (!isObject(issue) || !event) throw new ValidationError('a MantisBT delivery has "event" and "issue"', 'issue');

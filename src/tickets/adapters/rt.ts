@@ -2,15 +2,16 @@ import { ValidationError } from '../../errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketState, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { verifyPrefixedHmac } from '../signature.js';
-import { deliveryId, intId, isObject, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { requireFresh, verifyPrefixedHmac } from '../signature.js';
+import { deliveryId, intId, isObject, parseJsonObject, requestEvents, sameAccount, str, unixTime } from '../payload.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 /**
  * Request Tracker has no webhooks; our Scrip (integrations/rt) posts
- * `{event: "create|correspond|comment|status", ticket: {id, Subject, Status, Queue},
+ * `{event: "create|correspond|comment|status", sent_at, ticket: {id, Subject, Status, Queue},
  * transaction: {id, Type, Creator, OldValue, NewValue, Content}}` with the field names of RT's
- * own REST 2 ticket and transaction resources, signed `X-Repro-Signature: sha256=<hex>`.
+ * own REST 2 ticket and transaction resources, signed `X-Repro-Signature: sha256=<hex>`;
+ * `sent_at` (Unix seconds) must be within webhooks.maxSkew of now.
  */
 export function createRtAdapter(settings: TicketSettings<'rt'>, deps: AdapterDeps): TicketAdapter {
   const base = (settings.baseUrl ?? '').replace(/\/+$/, '');
@@ -27,6 +28,7 @@ export function createRtAdapter(settings: TicketSettings<'rt'>, deps: AdapterDep
 
     parse(rawBody) {
       const body = parseJsonObject(rawBody);
+      if (body['sent_at'] !== undefined) requireFresh(unixTime(body['sent_at'], 'sent_at'), deps, 'sent_at');
       const event = str(body, 'event');
       const t = body['ticket'];
       if (!isObject(t) || !event) throw new ValidationError('an RT delivery has "event" and "ticket"', 'ticket');

@@ -88,6 +88,22 @@ describe('signed timestamps outside webhooks.maxSkew', () => {
     const text = Buffer.from(created.toString().replace(/^\{"timestamp":[0-9]+/, `{"timestamp":"${DELIVERY_TIME * 1000}"`));
     expect(() => deliverAt('jira', text, DELIVERY_TIME)).toThrow(expect.objectContaining({ field: 'timestamp', status: 400 }));
   });
+
+  it.each(['mantis', 'rt'] as const)('%s (our plugin / Scrip): refuses a delivery whose signed sent_at is outside the window', (system) => {
+    const body = fixture(system, system === 'mantis' ? 'report.json' : 'create.json');
+    expect(body.toString()).toContain(`"sent_at":${DELIVERY_TIME},`);
+    expect(deliverAt(system, body, DELIVERY_TIME + 120)[0]?.type).toBe('repro.requested');
+    expect(() => deliverAt(system, body, DELIVERY_TIME + 301)).toThrow(UnauthorizedError);
+  });
+
+  it('generic: sent_at is optional, checked when present, and must be Unix seconds', () => {
+    const json = { event: 'created', ticket: { id: 'INC-1' }, author: 'x', text: '/repro debian-12' };
+    const at = (sentAt: unknown) => Buffer.from(JSON.stringify({ ...json, sent_at: sentAt }));
+    expect(deliverAt('generic', Buffer.from(JSON.stringify(json)), DELIVERY_TIME)[0]?.type).toBe('repro.requested');
+    expect(deliverAt('generic', at(DELIVERY_TIME), DELIVERY_TIME + 10)[0]?.type).toBe('repro.requested');
+    expect(() => deliverAt('generic', at(DELIVERY_TIME - 3600), DELIVERY_TIME)).toThrow(UnauthorizedError);
+    expect(() => deliverAt('generic', at(String(DELIVERY_TIME)), DELIVERY_TIME)).toThrow(expect.objectContaining({ field: 'sent_at', status: 400 }));
+  });
 });
 
 describe('delivery ids come from signed bytes only', () => {
