@@ -17,8 +17,9 @@ const Outcome = Type.Object({
 /**
  * `POST /v1/webhooks/:system`: authenticated by the system's own signature over the raw bytes,
  * so the body is kept as received (any Content-Type, or none: GLPI sends none). Unknown or
- * unconfigured system → 404, bad signature → 401, malformed body → 400; none of them changes
- * anything. `GET` answers GLPI's `crc_token` challenge.
+ * unconfigured system → 404, bad signature or a signed time outside webhooks.maxSkew → 401,
+ * malformed body → 400; none of them changes anything. `GET` answers GLPI's `crc_token`
+ * challenge (400 for a token GLPI would not send). Both are public and rate-limited per address.
  */
 export const webhookRoutes = (ticketing: Ticketing): FastifyPluginAsyncTypebox => async (app) => {
   // Scoped to this plugin: the rest of the API keeps its JSON parser.
