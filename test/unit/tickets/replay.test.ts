@@ -111,7 +111,7 @@ describe('delivery ids come from signed bytes only', () => {
     ['zammad', 'ticket-created.json', 'x-zammad-delivery'],
     ['jira', 'issue-created.json', 'x-atlassian-webhook-identifier'],
     ['generic', 'created.json', 'x-repro-delivery'],
-  ] as const)('%s: the same body with another (unsigned) %s header is the same delivery', (system, name, headerName) => {
+  ] as const)('%s: %s sent again with another value in the unsigned %s header is the same delivery', (system, name, headerName) => {
     const body = fixture(system, name);
     const headers = signedHeaders(system, body);
     const first = deliverAt(system, body, DELIVERY_TIME, { ...headers, [headerName]: 'first-id' })[0]!;
