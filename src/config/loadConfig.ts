@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
@@ -54,6 +55,7 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list']> = [
   ['REPRO_LIBVIRT_NETWORK', 'libvirt.network', 'string'],
   ['REPRO_SSH_HOST', 'libvirt.sshHost', 'string'],
   ['REPRO_WEBHOOK_MAX_SKEW', 'webhooks.maxSkew', 'string'],
+  ['REPRO_TRUST_PROXY', 'trustProxy', 'list'],
   ['REPRO_RATE_LIMIT_PUBLIC_MAX', 'rateLimit.publicMax', 'int'],
   ['REPRO_RATE_LIMIT_PUBLIC_WINDOW', 'rateLimit.publicWindow', 'string'],
   ['REPRO_RATE_LIMIT_FAILED_AUTH_MAX', 'rateLimit.failedAuthMax', 'int'],
@@ -77,6 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const valid = withDefaults as RawConfig;
   validateTicketsConfig(valid.tickets);
+  const badProxy = valid.trustProxy.find((entry) => !isProxyAddress(entry));
+  if (badProxy !== undefined) {
+    throw new ConfigError(`invalid configuration: trustProxy (REPRO_TRUST_PROXY): "${badProxy}" is not an address, a CIDR, loopback, linklocal or uniquelocal`);
+  }
   const ttl = {
     defaultSeconds: parseSetting('ttl.default', () => parseTtl(valid.ttl.default)),
     maxSeconds: parseSetting('ttl.max', () => parseTtl(valid.ttl.max)),
@@ -159,6 +165,16 @@ function settingName(pointer: string): string {
   const path = pointer.replace(/^\//, '').replace(/\//g, '.');
   const envName = ENV_MAP.find(([, p]) => p === path)?.[0];
   return envName ? `${path} (${envName})` : path || '(root)';
+}
+
+/** What Fastify's trustProxy (proxy-addr) accepts: an address, a CIDR, or one of its named ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function parseSetting<T>(name: string, parse: () => T): T {

@@ -93,6 +93,11 @@ export const ConfigSchema = Type.Object(
       },
       { default: { maxSkew: '5m' } },
     ),
+    /**
+     * Reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the client: rate limits
+     * then count per real client instead of per proxy. Anyone else's X-Forwarded-For is ignored.
+     */
+    trustProxy: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     /** Per client address, shared by every API process through Redis. */
     rateLimit: Type.Object(
       {

@@ -24,6 +24,7 @@ describe('rate limits', () => {
         REPRO_RATE_LIMIT_PUBLIC_WINDOW: '1m',
         REPRO_RATE_LIMIT_FAILED_AUTH_MAX: String(FAILED_AUTH_MAX),
         REPRO_RATE_LIMIT_FAILED_AUTH_WINDOW: '1m',
+        REPRO_TRUST_PROXY: '127.0.0.99',
       },
     });
     otherDeps = buildDeps({ config: h.config, catalog: h.deps.catalog, provisioners: {}, log: pino({ level: 'silent' }) });
@@ -105,5 +106,16 @@ describe('rate limits', () => {
     }
     expect((await other.inject({ method: 'GET', url: '/v1/images', headers: bad, remoteAddress: '2001:db8:0:1:ffff::9' })).statusCode).toBe(429);
     expect((await h.app.inject({ method: 'GET', url: '/v1/images', headers: h.auth, remoteAddress: '2001:db8:0:2::1' })).statusCode).toBe(200);
+  });
+
+  it('counts per client behind a trusted proxy, and ignores X-Forwarded-For from anyone else', async () => {
+    const viaProxy = (client: string) => ({ method: 'GET' as const, url: '/healthz', remoteAddress: '127.0.0.99', headers: { 'x-forwarded-for': client } });
+    for (let i = 0; i < PUBLIC_MAX; i++) expect((await h.app.inject(viaProxy('192.0.2.1'))).statusCode).toBe(200);
+    expect((await other.inject(viaProxy('192.0.2.1'))).statusCode).toBe(429);
+    expect((await other.inject(viaProxy('192.0.2.2'))).statusCode).toBe(200);
+    // An untrusted sender cannot pick a new address per request to escape its budget.
+    const direct = (client: string) => ({ method: 'GET' as const, url: '/healthz', remoteAddress: '127.0.0.51', headers: { 'x-forwarded-for': client } });
+    for (let i = 0; i < PUBLIC_MAX; i++) expect((await h.app.inject(direct(`198.51.100.${i}`))).statusCode).toBe(200);
+    expect((await h.app.inject(direct('198.51.100.200'))).statusCode).toBe(429);
   });
 });

@@ -72,7 +72,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ REPRO_WEBHOOK_MAX_SKEW: '30s' }).webhooks.maxSkewSeconds).toBe(30);
   });
 
+  it('reads the trusted proxies as a list', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ REPRO_TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,::1,loopback' }).trustProxy).toEqual(['10.0.0.5', '192.168.0.0/16', '::1', 'loopback']);
+  });
+
   it.each([
+    [{ REPRO_TRUST_PROXY: 'proxy.example.org' }, /trustProxy \(REPRO_TRUST_PROXY\): "proxy.example.org"/],
+    [{ REPRO_TRUST_PROXY: '10.0.0.0/33' }, /"10.0.0.0\/33"/],
     [{ REPRO_WEBHOOK_MAX_SKEW: 'soon' }, /webhooks.maxSkew/],
     [{ REPRO_RATE_LIMIT_PUBLIC_MAX: '0' }, /rateLimit.publicMax \(REPRO_RATE_LIMIT_PUBLIC_MAX\)/],
     [{ REPRO_RATE_LIMIT_FAILED_AUTH_WINDOW: '0s' }, /rateLimit.failedAuthWindow/],
