@@ -88,7 +88,7 @@ export const ConfigSchema = Type.Object(
     tickets: Type.Record(Type.String(), TicketSystemSchema, { default: {} }),
     webhooks: Type.Object(
       {
-        /** How far a signed delivery timestamp (GLPI header, Redmine and Jira body) may be from now. */
+        /** How far a delivery's signed time (GLPI header; Redmine, Jira, MantisBT, RT, generic body) may be from now. */
         maxSkew: Duration,
       },
       { default: { maxSkew: '5m' } },

@@ -36,6 +36,7 @@ export async function registerRateLimit(app: FastifyInstance, deps: Pick<Deps, '
   });
 
   // Keyed like the plugin's own limits: an IPv6 address by its /64, which one client usually holds whole.
+  // (The plugin files limiters made this way under `<nameSpace>undefinedundefined-`, having no route to name.)
   const failures = app.createRateLimit({
     max: limits.failedAuthMax,
     timeWindow: limits.failedAuthWindowMs,
