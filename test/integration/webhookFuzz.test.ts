@@ -166,8 +166,16 @@ describe('webhook fuzz: malformed deliveries never get a 5xx', () => {
     const dir = mkdtempSync(join(tmpdir(), 'repro-fuzz-'));
     const tickets = Object.fromEntries(TICKET_SYSTEMS.map((s) => [s, testSettings(s)]));
     writeFileSync(join(dir, 'config.yaml'), stringify({ tickets }));
-    // The rate limit is tested on its own; here it would turn every answer into 429 after a few hundred.
-    h = await startHarness({ env: { REPRO_CONFIG: join(dir, 'config.yaml'), REPRO_RATE_LIMIT_PUBLIC_MAX: '100000000' } });
+    h = await startHarness({
+      env: {
+        REPRO_CONFIG: join(dir, 'config.yaml'),
+        // Tested on their own: here the rate limit would turn every answer into 429 after a few
+        // hundred, and the fixtures' signed times (taken when the file loads) must stay fresh for
+        // the whole budget.
+        REPRO_RATE_LIMIT_PUBLIC_MAX: '100000000',
+        REPRO_WEBHOOK_MAX_SKEW: `${Math.ceil(BUDGET_MS / 1000) + 300}s`,
+      },
+    });
   });
 
   afterAll(async () => {
