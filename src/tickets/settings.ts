@@ -21,6 +21,8 @@ const common = {
   /** Attempts per comment before it counts as failed (default 8) and the first retry delay, doubled each time (default 10s). */
   notifyAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
   notifyBackoff: Type.Optional(Type.String({ minLength: 2 })),
+  /** This system's own webhooks.maxSkew: how far a delivery's signed time may be from now. */
+  maxSkew: Type.Optional(Type.String({ minLength: 2 })),
 };
 
 function system<P extends TProperties>(props: P): TObject<typeof common & P> {
@@ -141,7 +143,7 @@ export function validateTicketsConfig(tickets: Record<string, unknown> | undefin
 
 function crossChecks(name: TicketSystem, s: Record<string, unknown>): string[] {
   const out: string[] = [];
-  for (const field of ['teardownGrace', 'expiryNoticeLead', 'notifyBackoff']) {
+  for (const field of ['teardownGrace', 'expiryNoticeLead', 'notifyBackoff', 'maxSkew']) {
     const value = s[field];
     if (typeof value !== 'string') continue;
     try {

@@ -5,9 +5,9 @@ import type { TicketAdapter } from '../../../src/tickets/port.js';
 import { validateTicketsConfig, type TicketSystem } from '../../../src/tickets/settings.js';
 import { DELIVERY_TIME, TEST_SECRET, fixture, hmac, request, signedHeaders, testCatalog, testSettings } from '../../support/ticketTestKit.js';
 
-/** An adapter whose clock says `nowSeconds`, with the default 5-minute window. */
-function adapterAt(system: TicketSystem, nowSeconds: number): TicketAdapter {
-  const config = validateTicketsConfig({ [system]: testSettings(system) });
+/** An adapter whose clock says `nowSeconds`, with the default 5-minute window unless its settings name another. */
+function adapterAt(system: TicketSystem, nowSeconds: number, overrides: Record<string, unknown> = {}): TicketAdapter {
+  const config = validateTicketsConfig({ [system]: { ...testSettings(system), ...overrides } });
   const clock = { now: () => new Date(nowSeconds * 1000) };
   return createTicketAdapters(config, { catalog: testCatalog(), clock, maxSkewSeconds: 300 }).get(system)!;
 }
@@ -62,6 +62,15 @@ describe('signed timestamps outside webhooks.maxSkew', () => {
   it('GLPI: refuses a validly signed delivery replayed after the window, and one from the future', () => {
     expect(() => deliverAt('glpi', body, DELIVERY_TIME + 301)).toThrow(UnauthorizedError);
     expect(() => deliverAt('glpi', body, DELIVERY_TIME - 301)).toThrow(UnauthorizedError);
+  });
+
+  it('GLPI: tickets.glpi.maxSkew widens the window for GLPI alone', () => {
+    const widened = adapterAt('glpi', DELIVERY_TIME + 1200, { maxSkew: '30m' });
+    const req = request(body, signedHeaders('glpi', body));
+    expect(() => widened.verify(req)).not.toThrow();
+    const jira = fixture('jira', 'issue-created.json');
+    expect(() => deliverAt('jira', jira, DELIVERY_TIME + 1200)).toThrow(UnauthorizedError);
+    expect(() => validateTicketsConfig({ glpi: { ...testSettings('glpi'), maxSkew: 'later' } })).toThrow(/tickets.glpi.maxSkew/);
   });
 
   it('GLPI: refuses a timestamp that is not Unix seconds before computing anything', () => {
