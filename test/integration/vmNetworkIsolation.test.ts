@@ -69,7 +69,7 @@ beforeAll(async () => {
   const limits = { cpus: 0.5, memoryMb: 256, pids: 128 };
   await containers.create({ envId: containerEnvId, ticket: { system: 'generic', id: 'T-vmnet' }, image, packages: [], limits }, () => undefined);
   await vm.create(
-    { envId, ticket: { system: 'generic', id: 'T-vmnet' }, image: testVmImage, packages: ['curl'], limits: { cpus: 1, memoryMb: 1024, pids: 512, diskGb: 4 } },
+    { envId, ticket: { system: 'generic', id: 'T-vmnet' }, image: testVmImage, packages: ['hello'], limits: { cpus: 1, memoryMb: 1024, pids: 512, diskGb: 4 } },
     () => undefined,
   );
 }, 15 * 60_000);
@@ -86,9 +86,8 @@ afterAll(async () => {
 
 describe('network reach of VM environments', () => {
   it('got its address and packages through the isolated network (DHCP, DNS, the mirror)', async () => {
-    const curl = await vm.exec(envId, ['curl', '--version'], { timeoutMs: 60_000, maxOutputBytes: 4096 });
-    expect(curl.exitCode).toBe(0);
-    expect(curl.stdout).toMatch(/^curl \d/);
+    const hello = await vm.exec(envId, ['hello'], { timeoutMs: 60_000, maxOutputBytes: 4096 });
+    expect(hello).toMatchObject({ exitCode: 0, stdout: 'Hello, world!\n' });
   });
 
   it('cannot reach a host service on the VM network gateway', async () => {
