@@ -32,7 +32,7 @@ describe('libvirt provisioner, direct engine (real libvirtd + qemu)', () => {
     dataDir = await mkdtemp(join(resolve('data'), 'it-libvirt-'));
     await chmod(dataDir, 0o755);
     provisioner = createLibvirtProvisioner({
-      libvirt: { uri: URI, engine: 'direct', network: 'default', sshHost: '127.0.0.1' },
+      libvirt: { uri: URI, engine: 'direct', network: 'repro', sshHost: '127.0.0.1' },
       dataDir,
       pool: `repro-it-${envId}`,
       readyTimeoutMs: 12 * 60_000,
