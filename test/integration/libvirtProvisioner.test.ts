@@ -64,7 +64,7 @@ describe('libvirt provisioner, direct engine (real libvirtd + qemu)', () => {
   it('leaves no domain defined when its start fails', async () => {
     const spec = {
       name: `repro-it-nostart-${envId}`, type: 'qemu' as const, cpus: 1, memoryMb: 64, pool: `repro-it-missing-${envId}`,
-      overlay: 'missing.qcow2', seed: 'missing.iso', network: 'default',
+      overlay: 'missing.qcow2', seed: 'missing.iso', network: 'repro',
       metadata: { envId: `nostart-${envId}`, ticket: 'glpi:1', user: 'debian', sshPort: 1 },
     };
     await expect(defineAndStart(virsh, spec)).rejects.toThrow(/start failed/);
