@@ -21,9 +21,9 @@ function run(file: string, args: string[], input?: string): Promise<{ code: numb
 }
 
 /** The rule sets this host needs: IPv6 only where the kernel has an IPv6 stack. */
-function wanted(): ChainRules[] {
+function wanted(rules: ChainRules[]): ChainRules[] {
   const ipv6 = existsSync('/proc/net/if_inet6');
-  return ISOLATION_RULES.filter((c) => c.family === 'ipv4' || ipv6);
+  return rules.filter((c) => c.family === 'ipv4' || ipv6);
 }
 
 function chainText(c: ChainRules): string[] {
@@ -34,9 +34,9 @@ function chainText(c: ChainRules): string[] {
  * What is missing or different from the isolation rule set, one line each; empty when it is all
  * in place. Reads only, so a worker that may not change the firewall can still say what is wrong.
  */
-export async function checkIsolation(): Promise<string[]> {
+export async function checkIsolation(rules: ChainRules[] = ISOLATION_RULES): Promise<string[]> {
   const problems: string[] = [];
-  for (const c of wanted()) {
+  for (const c of wanted(rules)) {
     const { cmd } = TOOLS[c.family];
     const listed = await run(cmd, ['-w', '-t', 'mangle', '-S', c.chain]);
     const lines = listed.stdout.split('\n').filter((l) => l.trim() !== '');
@@ -53,9 +53,9 @@ export async function checkIsolation(): Promise<string[]> {
  * transaction, a hook is inserted only when absent), then checks them. Throws a ProviderError
  * naming what is missing when they cannot be put in place (no root, no iptables).
  */
-export async function ensureIsolation(): Promise<void> {
+export async function ensureIsolation(rules: ChainRules[] = ISOLATION_RULES): Promise<void> {
   for (const family of ['ipv4', 'ipv6'] as const) {
-    const chains = wanted().filter((c) => c.family === family);
+    const chains = wanted(rules).filter((c) => c.family === family);
     if (chains.length === 0) continue;
     const { cmd, restore } = TOOLS[family];
     // Declaring a chain in a --noflush restore empties it first, so this rewrites only our chains.
@@ -69,6 +69,6 @@ export async function ensureIsolation(): Promise<void> {
       if (inserted.code !== 0) throw new ProviderError(`${cmd} -I ${chain} failed: ${inserted.stderr.trim()}`, { retryable: false });
     }
   }
-  const problems = await checkIsolation();
+  const problems = await checkIsolation(rules);
   if (problems.length > 0) throw new ProviderError(`environment isolation rules are not in place: ${problems.join('; ')}`, { retryable: false });
 }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogImage } from '../../src/images/catalog.js';
 import { loadCatalog } from '../../src/images/loadCatalog.js';
 import { checkIsolation, ensureIsolation } from '../../src/network/ensureIsolation.js';
+import { hookRule, ISOLATION_RULES, type ChainRules } from '../../src/network/isolationRules.js';
 import { bridgeName, resourceName } from '../../src/provisioners/docker/containerOptions.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import type { ProvisionSpec } from '../../src/provisioners/port.js';
@@ -111,6 +112,38 @@ describe('network reach of container environments', () => {
     expect(await iptablesHas('iptables', ['FORWARD', '-i', 'rp-+', '-j', 'REPRO-ISOLATION-FWD'])).toBe(true);
     expect(await iptablesHas('iptables', ['REPRO-ISOLATION-FWD', '-o', 'rp-+', '-j', 'DROP'])).toBe(true);
     expect(await iptablesHas('ip6tables', ['PREROUTING', '-i', 'rp-+', '-j', 'REPRO-ISOLATION'])).toBe(true);
+  });
+
+  it('finds missing and altered rules, and installs them once however often it runs', async () => {
+    // A copy of the rule set under chain names of its own. A packet goes through every hooked
+    // chain and a DROP in any of them wins, so adding or breaking the copy opens nothing.
+    const copy: ChainRules[] = ISOLATION_RULES.map((c) => ({ ...c, chain: `${c.chain}-T${run}` }));
+    const main = copy[0]!;
+    const tool = (c: ChainRules) => (c.family === 'ipv4' ? 'iptables' : 'ip6tables');
+    try {
+      expect(await checkIsolation(copy)).toEqual(
+        expect.arrayContaining([`iptables -t mangle: chain ${main.chain} is missing`, expect.stringContaining(`PREROUTING does not jump to ${main.chain}`)]),
+      );
+      await ensureIsolation(copy);
+      await ensureIsolation(copy);
+      expect(await checkIsolation(copy)).toEqual([]);
+      const { stdout: prerouting } = await exec('iptables', ['-w', '-t', 'mangle', '-S', 'PREROUTING']);
+      expect(prerouting.split('\n').filter((l) => l.includes(main.chain))).toHaveLength(1);
+
+      await exec('iptables', ['-w', '-t', 'mangle', '-D', main.chain, '-d', '169.254.0.0/16', '-j', 'DROP']);
+      expect(await checkIsolation(copy)).toEqual([`iptables -t mangle: chain ${main.chain} differs from the expected rules`]);
+      await exec('iptables', ['-w', '-t', 'mangle', '-D', ...hookRule(main)]);
+      expect(await checkIsolation(copy)).toHaveLength(2);
+      await ensureIsolation(copy);
+      expect(await checkIsolation(copy)).toEqual([]);
+    } finally {
+      for (const c of copy) {
+        const unhook = () => exec(tool(c), ['-w', '-t', 'mangle', '-D', ...hookRule(c)]).then(() => true, () => false);
+        while (await unhook()) continue;
+        await exec(tool(c), ['-w', '-t', 'mangle', '-F', c.chain]).catch(() => undefined);
+        await exec(tool(c), ['-w', '-t', 'mangle', '-X', c.chain]).catch(() => undefined);
+      }
+    }
   });
 
   it('puts each environment behind its own rp- bridge, which the rules match', async () => {
