@@ -29,7 +29,7 @@ const cmdline = image.vm!.cmdline ?? 'root=/dev/vda rw console=ttyS0';
 
 async function throughRepro(workDir: string, id: string): Promise<number> {
   const provisioner = createLibvirtProvisioner({
-    libvirt: { uri, engine: 'direct', network: 'default', sshHost: '127.0.0.1' },
+    libvirt: { uri, engine: 'direct', network: 'repro', sshHost: '127.0.0.1' },
     dataDir: workDir,
     pool: `repro-bench-${id}`,
   });
@@ -69,7 +69,7 @@ async function byHand(workDir: string, id: string, type: string): Promise<number
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${overlay}'/><target dev='vda' bus='virtio'/></disk>
     <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='${seed}'/><target dev='hdc' bus='ide'/><readonly/></disk>
-    <interface type='network'><source network='default'/><model type='virtio'/></interface>
+    <interface type='network'><source network='repro'/><model type='virtio'/></interface>
     <serial type='pty'><log file='${serial}' append='off'/><target port='0'/></serial>
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
     <memballoon model='none'/>

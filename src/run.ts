@@ -4,6 +4,7 @@ import { loadConfig, type Config } from './config/loadConfig.js';
 import { buildDeps, type Deps } from './deps.js';
 import { buildApp } from './http/buildApp.js';
 import { loadCatalog } from './images/loadCatalog.js';
+import { ensureNetworkIsolation } from './network/ensureNetworkIsolation.js';
 import { buildProvisioners } from './provisioners/buildProvisioners.js';
 import { startWorkers, type Workers } from './workers/startWorkers.js';
 import { ReproError } from './errors.js';
@@ -42,6 +43,7 @@ export async function run(roles?: Role[]): Promise<void> {
 
   try {
     if (active.includes('worker')) {
+      await ensureNetworkIsolation(config, log);
       workers = await startWorkers(deps, deps.connect());
       log.info({ hostId: config.hostId, kinds: Object.keys(deps.provisioners) }, 'workers started');
     }

@@ -83,7 +83,7 @@ export const ConfigSchema = Type.Object(
         /** Address the forwarded SSH ports listen on, and that access details name. */
         sshHost: Type.String({ minLength: 1 }),
       },
-      { default: { uri: 'qemu:///system', engine: 'auto', network: 'default', sshHost: '127.0.0.1' } },
+      { default: { uri: 'qemu:///system', engine: 'auto', network: 'repro', sshHost: '127.0.0.1' } },
     ),
     tickets: Type.Record(Type.String(), TicketSystemSchema, { default: {} }),
     webhooks: Type.Object(

@@ -32,7 +32,7 @@ describe('libvirt provisioner, direct engine (real libvirtd + qemu)', () => {
     dataDir = await mkdtemp(join(resolve('data'), 'it-libvirt-'));
     await chmod(dataDir, 0o755);
     provisioner = createLibvirtProvisioner({
-      libvirt: { uri: URI, engine: 'direct', network: 'default', sshHost: '127.0.0.1' },
+      libvirt: { uri: URI, engine: 'direct', network: 'repro', sshHost: '127.0.0.1' },
       dataDir,
       pool: `repro-it-${envId}`,
       readyTimeoutMs: 12 * 60_000,
@@ -64,7 +64,7 @@ describe('libvirt provisioner, direct engine (real libvirtd + qemu)', () => {
   it('leaves no domain defined when its start fails', async () => {
     const spec = {
       name: `repro-it-nostart-${envId}`, type: 'qemu' as const, cpus: 1, memoryMb: 64, pool: `repro-it-missing-${envId}`,
-      overlay: 'missing.qcow2', seed: 'missing.iso', network: 'default',
+      overlay: 'missing.qcow2', seed: 'missing.iso', network: 'repro',
       metadata: { envId: `nostart-${envId}`, ticket: 'glpi:1', user: 'debian', sshPort: 1 },
     };
     await expect(defineAndStart(virsh, spec)).rejects.toThrow(/start failed/);

@@ -36,7 +36,7 @@ describe('libvirt provisioner, pulumi engine (Automation API)', () => {
     dataDir = await mkdtemp(join(resolve('data'), 'it-pulumi-'));
     await chmod(dataDir, 0o755);
     const p = createLibvirtProvisioner({
-      libvirt: { uri: URI, engine: 'pulumi', network: 'default', sshHost: '127.0.0.1' },
+      libvirt: { uri: URI, engine: 'pulumi', network: 'repro', sshHost: '127.0.0.1' },
       dataDir,
       pool,
     });

@@ -22,7 +22,7 @@ describe('VM environment lifecycle through the API', () => {
 
   beforeAll(async () => {
     const dataDir = resolve(new URL('../..', import.meta.url).pathname, 'data');
-    vm = createLibvirtProvisioner({ libvirt: { uri: URI, engine: 'direct', network: 'default', sshHost: '127.0.0.1' }, dataDir, readyTimeoutMs: 12 * 60_000 });
+    vm = createLibvirtProvisioner({ libvirt: { uri: URI, engine: 'direct', network: 'repro', sshHost: '127.0.0.1' }, dataDir, readyTimeoutMs: 12 * 60_000 });
     h = await startHarness({ provisioners: { vm }, env: { REPRO_DATA_DIR: dataDir, REPRO_KINDS: 'vm' }, workers: true });
   });
   afterAll(async () => h?.close());

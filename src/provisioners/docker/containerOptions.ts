@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
+import { ENV_BRIDGE_PREFIX } from '../../network/isolationRules.js';
 import type { ProvisionSpec } from '../port.js';
 
 /**
@@ -15,16 +17,26 @@ export function resourceName(envId: string): string {
   return `repro-${envId}`;
 }
 
+/**
+ * The host-side bridge of the environment's network. Named by us (not Docker's `br-<id>`) so
+ * the host's isolation rules match every environment with one wildcard; 15 characters at most
+ * (Linux interface names), hex so that it never collides with the VM bridge prefix.
+ */
+export function bridgeName(envId: string): string {
+  return ENV_BRIDGE_PREFIX + createHash('sha256').update(envId).digest('hex').slice(0, 12);
+}
+
 export function networkOptions(envId: string, labels: Record<string, string>): Docker.NetworkCreateOptions {
   return {
     Name: resourceName(envId),
     // Older engines allow two networks with one name unless asked not to.
     CheckDuplicate: true,
     Driver: 'bridge',
-    // Not internal: apt must reach the mirror. Environments are apart because each has its own bridge.
+    // Not internal: apt must reach the mirror. What else the container reaches is decided by the
+    // host's isolation rules on this bridge (src/network/isolationRules.ts).
     Internal: false,
     Labels: labels,
-    Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+    Options: { 'com.docker.network.bridge.enable_icc': 'false', 'com.docker.network.bridge.name': bridgeName(envId) },
   };
 }
 

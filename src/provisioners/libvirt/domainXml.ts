@@ -75,6 +75,13 @@ export function domainXml(d: DomainSpec): string {
     : `<boot dev='hd'/>`;
   // TCG: the default emulated CPU; KVM: the host's model, for speed and guest features.
   const cpu = d.type === 'kvm' ? `<cpu mode='host-passthrough'/>` : '';
+  // An isolated bridge port: no frame reaches another isolated guest of the network, whatever the
+  // network's own setting; the host's firewall rules stop the routed way round. clean-traffic
+  // (libvirt's nwfilter) drops frames with another MAC or IP than the guest's, learnt from
+  // libvirt's own DHCP answer only, so a guest cannot claim a neighbour's address to the host.
+  const isolation =
+    `<port isolated='yes'/>` +
+    `<filterref filter='clean-traffic'><parameter name='CTRL_IP_LEARNING' value='dhcp'/></filterref>`;
   const log = d.serialLog ? `<log file='${e(d.serialLog)}' append='off'/>` : '';
   return `<domain type='${d.type}'>
   <name>${e(d.name)}</name>
@@ -103,6 +110,7 @@ export function domainXml(d: DomainSpec): string {
     <interface type='network'>
       <source network='${e(d.network)}'/>
       <model type='virtio'/>
+      ${isolation}
     </interface>
     <serial type='pty'>${log}<target port='0'/></serial>
     <console type='pty'><target type='serial' port='0'/></console>
