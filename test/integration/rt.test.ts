@@ -63,10 +63,7 @@ describe('real Request Tracker: Scrip → repro → comments', () => {
       content: atts.items.filter((a) => a.TransactionId === t.id).map((a) => a.Content ?? '').join('\n'),
     }));
   };
-  const reproComment = async (ticket: number, text: string) => {
-    const found = (await history(ticket)).find((t) => t.creator === 'repro-bot' && t.content.includes(text));
-    return found;
-  };
+  const reproComment = async (ticket: number, text: string) => (await history(ticket)).find((t) => t.creator === 'repro-bot' && t.content.includes(text));
 
   const startRepro = async (webhookSecret: string): Promise<Harness> => {
     const dir = mkdtempSync(join(tmpdir(), 'repro-rt-'));
@@ -155,6 +152,8 @@ describe('real Request Tracker: Scrip → repro → comments', () => {
     }, 120_000, 'the environment the agent asked for');
     await api('PUT', `ticket/${ticket}`, { Status: 'resolved' });
     await waitFor(async () => ((await h!.deps.store.get(env!.id))?.state === 'destroyed' ? true : undefined), 120_000, 'its teardown');
+    // Nothing left in flight for the next test, which replaces this repro.
+    await waitFor(() => reproComment(ticket, 'The environment has been destroyed.'), 60_000, 'the destroyed comment');
   }, 300_000);
 
   it('a delivery signed with another secret is refused, and RT\'s log says so', async () => {
