@@ -1,13 +1,16 @@
 /**
  * Builds the container images of the catalog: `npx tsx scripts/build-images.ts [--quiet] [--no-cache] [names...]`.
- * Missing base images are bootstrapped from REPRO_DEBIAN_MIRROR (needs root); all names when none given.
+ * Missing base images are bootstrapped from the family's mirror (needs root); all buildable names when none given.
+ * Same inputs → no-op (the content-hash tag exists).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import Docker from 'dockerode';
 import { loadConfig } from '../src/config/loadConfig.js';
-import { buildImages } from '../src/images/buildImages.js';
-import { defaultSecurityMirror } from '../src/images/buildOptions.js';
+import { buildImage } from '../src/images/buildImage.js';
+import { mirrorsFrom } from '../src/images/buildOptions.js';
 import { loadCatalog } from '../src/images/loadCatalog.js';
+import { dockerClientOptions } from '../src/provisioners/docker/dockerClientOptions.js';
 
 async function main(args: string[]): Promise<void> {
   const config = loadConfig();
@@ -20,21 +23,25 @@ async function main(args: string[]): Promise<void> {
   if (unknown.length > 0) {
     throw new Error(`unknown image ${unknown.join(', ')}; the catalog has ${catalog.list().map((i) => i.name).join(', ')}`);
   }
-  const images = names.length > 0 ? names.map((n) => catalog.get(n)!) : catalog.list();
+  // Without names: the images whose base is here or can be bootstrapped (no registry is needed).
+  const images = names.length > 0 ? names.map((n) => catalog.get(n)!) : catalog.list().filter((i) => i.container?.bootstrap);
   const workDir = join(config.dataDir, 'tmp');
   await mkdir(workDir, { recursive: true });
-  const env = config.dockerHost ? { ...process.env, DOCKER_HOST: config.dockerHost } : process.env;
-  const reports = await buildImages(images, {
-    mirror: config.debianMirror,
-    // Not a service setting: only image builds use it.
-    securityMirror: process.env['REPRO_DEBIAN_SECURITY_MIRROR'] ?? defaultSecurityMirror(config.debianMirror),
-    workDir,
-    noCache: args.includes('--no-cache'),
-    verbose: !args.includes('--quiet'),
-    env,
-    log: (line) => console.log(line),
-  });
-  for (const r of reports) console.log(`${r.tag.padEnd(28)} ${r.base === 'bootstrapped' ? 'base bootstrapped, ' : ''}${r.seconds} s`);
+  const clientOptions = dockerClientOptions(config.dockerHost);
+  const docker = clientOptions ? new Docker(clientOptions) : new Docker();
+  const quiet = args.includes('--quiet');
+  for (const image of images) {
+    const started = Date.now();
+    const built = await buildImage(image, {
+      docker,
+      mirrors: mirrorsFrom(config),
+      workDir,
+      noCache: args.includes('--no-cache'),
+      log: (line) => (!quiet || /^(Step \d|Successfully|building|\S+ exists)/.test(line)) && console.log(`[${image.name}] ${line}`),
+    });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(`${built.tag.padEnd(40)} ${built.cached ? 'unchanged' : 'built'}${built.baseBootstrapped ? ', base bootstrapped' : ''}, ${seconds} s`);
+  }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

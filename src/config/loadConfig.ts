@@ -31,6 +31,7 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list']> = [
   ['DOCKER_HOST', 'dockerHost', 'string'],
   ['REPRO_HOST_ID', 'hostId', 'string'],
   ['REPRO_DEBIAN_MIRROR', 'debianMirror', 'string'],
+  ['REPRO_UBUNTU_MIRROR', 'ubuntuMirror', 'string'],
   ['REPRO_ROLES', 'roles', 'list'],
   ['REPRO_KINDS', 'kinds', 'list'],
   ['REPRO_TTL_DEFAULT', 'ttl.default', 'string'],

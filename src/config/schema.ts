@@ -28,6 +28,8 @@ export const ConfigSchema = Type.Object(
     dockerHost: Type.Optional(Type.String({ minLength: 1 })),
     hostId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' })),
     debianMirror: Type.String({ pattern: '^https?://', default: 'http://deb.debian.org/debian' }),
+    /** Ubuntu's package mirror: the ubuntu images' sources and their debootstrapped bases. */
+    ubuntuMirror: Type.String({ pattern: '^https?://', default: 'http://archive.ubuntu.com/ubuntu' }),
     /** Which parts run in this process: both for the embedded default. */
     /** Environment kinds this host's workers serve: Docker containers, libvirt VMs. */
     kinds: Type.Array(Type.Union([Type.Literal('container'), Type.Literal('vm')]), { minItems: 1, default: ['container', 'vm'] }),

@@ -1,14 +1,18 @@
-/** The typed image catalog loaded from images/<name>/image.yaml. */
-export type PackageFamily = 'debian' | 'rhel';
+/** The typed image catalog loaded from images/<name>/image.yaml (and admin changes kept in Redis). */
+export const PACKAGE_FAMILIES = ['debian', 'rhel', 'ubuntu'] as const;
+export type PackageFamily = (typeof PACKAGE_FAMILIES)[number];
+
+export const PACKAGE_MANAGERS = ['apt', 'dnf', 'yum'] as const;
+export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
 
 export interface ContainerImageSettings {
   /** Dockerfile relative to the image folder. */
   dockerfile: string;
-  /** Tag the catalog image is built as, e.g. `repro/debian-12:latest`. */
+  /** Floating tag moved to the latest successful build, e.g. `repro/debian-12:latest`; builds are also tagged by content hash. */
   tag: string;
   /** Base image the Dockerfile starts FROM, e.g. `debian:12`. */
   base: string;
-  /** How to make `base` without a registry: debootstrap this suite from the configured mirror. */
+  /** How to make `base` without a registry: debootstrap this suite from the family's mirror. */
   bootstrap?: { suite: string; variant?: string };
 }
 
@@ -31,6 +35,10 @@ export interface CatalogImage {
   distribution: string;
   version: string;
   family: PackageFamily;
+  /** Absent: the family's default (apt for debian/ubuntu, dnf for rhel); centos-7 says yum. */
+  packageManager?: PackageManager;
+  /** Packages baked into the image on top of the family's support tools; absent means none. */
+  packages?: string[];
   container?: ContainerImageSettings;
   vm?: VmImageSettings;
   /** Folder holding image.yaml. */
@@ -40,4 +48,12 @@ export interface CatalogImage {
 export interface Catalog {
   list(): CatalogImage[];
   get(name: string): CatalogImage | undefined;
+}
+
+export function packageManagerOf(image: Pick<CatalogImage, 'family' | 'packageManager'>): PackageManager {
+  return image.packageManager ?? (image.family === 'rhel' ? 'dnf' : 'apt');
+}
+
+export function kindsOf(image: Pick<CatalogImage, 'container' | 'vm'>): Array<'container' | 'vm'> {
+  return [...(image.container ? (['container'] as const) : []), ...(image.vm ? (['vm'] as const) : [])];
 }

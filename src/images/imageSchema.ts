@@ -1,5 +1,6 @@
 /** The shape of images/<name>/image.yaml, checked before anything is built or provisioned from it. */
 import { Type, type Static } from '@sinclair/typebox';
+import { PACKAGE_FAMILIES, PACKAGE_MANAGERS } from './catalog.js';
 
 const NonEmpty = Type.String({ minLength: 1 });
 // YAML reads `version: 12` as a number; both spellings mean the same release.
@@ -47,7 +48,10 @@ export const ImageSchema = Type.Object(
     description: NonEmpty,
     distribution: NonEmpty,
     version: Version,
-    family: Type.Union([Type.Literal('debian'), Type.Literal('rhel')]),
+    family: Type.Union(PACKAGE_FAMILIES.map((f) => Type.Literal(f))),
+    packageManager: Type.Optional(Type.Union(PACKAGE_MANAGERS.map((m) => Type.Literal(m)))),
+    // Each entry is checked against the family's package rules after the schema.
+    packages: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
     container: Type.Optional(ContainerSettingsSchema),
     vm: Type.Optional(VmSettingsSchema),
   },

@@ -2,7 +2,8 @@ import { isAbsolute, normalize } from 'node:path';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../errors.js';
-import type { CatalogImage } from './catalog.js';
+import { validatePackages } from '../domain/packages.js';
+import { packageManagerOf, type CatalogImage } from './catalog.js';
 import { ImageSchema, type ImageDocument } from './imageSchema.js';
 
 /**
@@ -16,6 +17,11 @@ export function parseImage(text: string, folder: string, dir: string): CatalogIm
   } catch (err) {
     throw new ValidationError(`not valid YAML: ${(err as Error).message}`);
   }
+  return validateImageDocument(doc, folder, dir);
+}
+
+/** The checks of parseImage on an already parsed document (an admin's PUT body, a definition kept in Redis). */
+export function validateImageDocument(doc: unknown, folder: string, dir: string): CatalogImage {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ValidationError('must hold a mapping');
   const withDefaults = Value.Default(ImageSchema, structuredClone(doc));
   const first = Value.Errors(ImageSchema, withDefaults).First();
@@ -34,6 +40,11 @@ export function parseImage(text: string, folder: string, dir: string): CatalogIm
   if (dockerfile !== undefined && (isAbsolute(dockerfile) || normalize(dockerfile).startsWith('..'))) {
     throw new ValidationError(`container.dockerfile: "${dockerfile}" must stay inside the image folder`, 'container.dockerfile');
   }
+  const manager = packageManagerOf(image);
+  if ((image.family === 'rhel') !== (manager !== 'apt')) {
+    throw new ValidationError(`packageManager: ${manager} does not fit the ${image.family} family (apt for debian/ubuntu, dnf or yum for rhel)`, 'packageManager');
+  }
+  if (image.packages) validatePackages(image.packages, image.family);
   const { version, ...rest } = image;
   return { ...rest, version: String(version), dir };
 }
