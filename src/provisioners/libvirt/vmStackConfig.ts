@@ -1,3 +1,4 @@
+import type { PackageManager } from '../../images/catalog.js';
 import type { DomainType } from './probeDomainType.js';
 import { vmNames } from './names.js';
 import { seedFiles } from './seedFiles.js';
@@ -24,6 +25,8 @@ export interface VmStackConfig {
   diskGb: number;
   user: string;
   packages: string[];
+  /** apt (default), dnf or yum: which database the readiness check asks. */
+  packageManager?: PackageManager;
   sshPublicKey: string;
   libvirtUri: string;
   network: string;
@@ -49,7 +52,7 @@ export function planVmResources(c: VmStackConfig): VmResources {
     seed: {
       ...pool,
       name: names.seed,
-      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages }),
+      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages, ...(c.packageManager ? { packageManager: c.packageManager } : {}) }),
     },
     domain: {
       uri: c.libvirtUri,
