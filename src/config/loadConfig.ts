@@ -32,6 +32,8 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list']> = [
   ['REPRO_HOST_ID', 'hostId', 'string'],
   ['REPRO_DEBIAN_MIRROR', 'debianMirror', 'string'],
   ['REPRO_UBUNTU_MIRROR', 'ubuntuMirror', 'string'],
+  ['REPRO_IMAGE_KEEP_BUILDS', 'images.keepBuilds', 'int'],
+  ['REPRO_IMAGE_PREWARM', 'images.prewarm', 'list'],
   ['REPRO_ROLES', 'roles', 'list'],
   ['REPRO_KINDS', 'kinds', 'list'],
   ['REPRO_TTL_DEFAULT', 'ttl.default', 'string'],

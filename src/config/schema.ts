@@ -87,6 +87,15 @@ export const ConfigSchema = Type.Object(
       },
       { default: { uri: 'qemu:///system', engine: 'auto', network: 'repro', sshHost: '127.0.0.1' } },
     ),
+    images: Type.Object(
+      {
+        /** Builds of an image kept besides the serving one and those live environments use. */
+        keepBuilds: Type.Integer({ minimum: 1, maximum: 100 }),
+        /** Images built when a worker starts (no-op when their inputs were built already). */
+        prewarm: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,62}$' })),
+      },
+      { default: { keepBuilds: 3, prewarm: [] } },
+    ),
     tickets: Type.Record(Type.String(), TicketSystemSchema, { default: {} }),
     webhooks: Type.Object(
       {

@@ -110,6 +110,7 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
 
   return {
     async request(input, actor, idempotencyKey) {
+      await catalog.refresh?.();
       const valid = validate(input);
       const { ttlSeconds, ...fields } = valid;
       const now = clock.now();

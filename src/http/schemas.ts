@@ -77,6 +77,14 @@ export const EnvironmentSchema = Type.Object(
     destroyRequested: Type.Optional(Type.Boolean()),
     access: Type.Optional(PublicAccessSchema),
     error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+    imageTag: Type.Optional(Type.String()),
+    from: Type.Optional(Type.String()),
+    provenance: Type.Optional(Type.Object({
+      imageRevision: Type.Integer(),
+      imageTag: Type.String(),
+      imageDigest: Type.String(),
+      packages: Type.Record(Type.String(), Type.String()),
+    })),
   },
 );
 

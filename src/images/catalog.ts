@@ -48,6 +48,8 @@ export interface CatalogImage {
 export interface Catalog {
   list(): CatalogImage[];
   get(name: string): CatalogImage | undefined;
+  /** Rereads definitions kept outside the files (the live catalog's Redis); absent for a fixed catalog. */
+  refresh?(): Promise<void>;
 }
 
 export function packageManagerOf(image: Pick<CatalogImage, 'family' | 'packageManager'>): PackageManager {

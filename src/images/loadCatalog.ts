@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { ConfigError, ReproError, ValidationError } from '../errors.js';
 import { buildContext, contextHas } from './buildContext.js';
-import type { Catalog, CatalogImage, ContainerImageSettings } from './catalog.js';
+import type { Catalog, CatalogImage } from './catalog.js';
 import { checkDockerfile } from './checkDockerfile.js';
 import { parseImage } from './parseImage.js';
 
@@ -42,7 +42,7 @@ export async function readCatalog(imagesDir: string): Promise<CatalogReport> {
     if (text === undefined) continue;
     try {
       const image = parseImage(text, entry.name, folder);
-      if (image.container) await checkContainerSettings(image.container, folder);
+      await checkImageFiles(image);
       images.push(image);
     } catch (err) {
       if (!(err instanceof ReproError)) throw err;
@@ -68,7 +68,10 @@ export function staticCatalog(images: CatalogImage[]): Catalog {
 }
 
 /** The Dockerfile exists and would pass `docker build`'s own checks, against the real build context. */
-async function checkContainerSettings(settings: ContainerImageSettings, folder: string): Promise<void> {
+export async function checkImageFiles(image: CatalogImage): Promise<void> {
+  const settings = image.container;
+  if (!settings) return;
+  const folder = image.dir;
   const path = join(folder, settings.dockerfile);
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) throw new ValidationError(`container.dockerfile: ${displayPath(path)} does not exist`, 'container.dockerfile');

@@ -33,6 +33,8 @@ export interface ProvisionResult {
   engine: string;
   /** `name → exact version` of the asked packages, from the family's package database. */
   installed?: Record<string, string>;
+  /** The image the environment runs, as the engine identifies it (container image id). */
+  imageRef?: { tag: string; digest: string };
 }
 
 /** One line of progress, streamed into the environment's events. */

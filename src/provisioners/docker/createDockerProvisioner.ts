@@ -105,8 +105,9 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
       } catch (err) {
         throw dockerFailure(err, `preparing ${name}`);
       }
+      const digest = await container.inspect().then((info) => info.Image, (err: unknown) => { throw dockerFailure(err, `inspecting ${name}`); });
       progress(`ready: docker exec -it ${name} bash`);
-      return { access: { name, command: `docker exec -it ${name} bash` }, engine: 'docker', installed };
+      return { access: { name, command: `docker exec -it ${name} bash` }, engine: 'docker', installed, imageRef: { tag, digest } };
     },
 
     async inspect(envId) {
