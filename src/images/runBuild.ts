@@ -30,16 +30,24 @@ export async function runBuild(deps: RunBuildDeps, buildId: string): Promise<voi
   const image = deps.catalog.get(record.image);
   const revision = deps.catalog.sourceOf(record.image)?.revision ?? record.revision;
   await builds.update(buildId, { state: 'running', startedAt: clock.now().toISOString(), hostId: deps.hostId, revision });
-  const log = (line: string) => void builds.appendLog(buildId, line).catch(() => undefined);
+  // Lines are appended in order; the final state line waits for those still being written.
+  let pending = Promise.resolve();
+  const log = (line: string) => {
+    pending = pending.then(() => builds.appendLog(buildId, line)).catch(() => undefined);
+  };
   try {
     if (!image) throw new Error(`image ${record.image} left the catalog`);
     const built = await buildImage(image, { ...deps.build, log });
     const finishedAt = clock.now().toISOString();
-    await builds.update(buildId, { state: 'succeeded', finishedAt, tag: built.tag, digest: built.digest, size: built.size, inputs: built.inputs, cached: built.cached });
     await builds.setCurrent(image.name, { buildId, revision, tag: built.tag, digest: built.digest, size: built.size, builtAt: finishedAt });
+    // Pruning is housekeeping: its trouble is logged, the build has succeeded all the same.
+    await pruneBuilds(deps.build.docker, image.container?.tag ?? '', built.tag, deps.keepBuilds, await deps.tagsInUse(), log)
+      .catch((err: unknown) => log(`pruning skipped: ${(err as Error).message}`));
+    await pending;
+    await builds.update(buildId, { state: 'succeeded', finishedAt, tag: built.tag, digest: built.digest, size: built.size, inputs: built.inputs, cached: built.cached });
     await builds.appendLog(buildId, `succeeded: ${built.tag} (${built.digest})${built.cached ? ', same inputs as an earlier build' : ''}`, 'succeeded');
-    await pruneBuilds(deps.build.docker, image.container?.tag ?? '', built.tag, deps.keepBuilds, await deps.tagsInUse(), log);
   } catch (err) {
+    await pending;
     const message = (err as Error).message.slice(0, 4000);
     await builds.update(buildId, { state: 'failed', finishedAt: clock.now().toISOString(), error: message });
     await builds.appendLog(buildId, `failed: ${message}`, 'failed');
