@@ -140,6 +140,19 @@ describe('image builds', () => {
     await waitFor(async () => ((await h.deps.store.get(newer.id))?.state === 'destroyed' ? true : undefined), 60_000, 'newer destroyed');
   });
 
+  it('from recreates an environment exactly: its build and its package versions, although the image moved on', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: h.auth, payload: { ticket: { system: 'generic', id: 'AGAIN' }, from: older.id } });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ image: 'debian-12', from: older.id, imageTag: first.build.tag, packages: [`less=${older.provenance.packages.less}`] });
+    const again = await waitFor(async () => {
+      const env = (await h.app.inject({ method: 'GET', url: `/v1/environments/${res.json().id}`, headers: h.auth })).json();
+      return env.state === 'ready' ? env : undefined;
+    }, 300_000, 'recreated environment');
+    expect(again.provenance).toEqual(older.provenance);
+    expect((await exec(again.id, ['sh', '-c', 'command -v hello || echo absent'])).stdout.trim()).toBe('absent');
+    await h.app.inject({ method: 'DELETE', url: `/v1/environments/${again.id}`, headers: h.auth });
+  });
+
   it('a broken Dockerfile fails the build and the previous build keeps serving', async () => {
     const serving = (await h.app.inject({ method: 'GET', url: '/v1/images/debian-12', headers: h.auth })).json().current;
     const dockerfile = join(dir, 'debian-12', 'Dockerfile');

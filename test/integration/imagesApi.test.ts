@@ -91,6 +91,19 @@ describe('images API', () => {
     await expect(stale).rejects.toMatchObject({ status: 409, code: 'revision_changed' });
   });
 
+  it('refuses from naming no environment, one without provenance, or beside image or packages, creating nothing', async () => {
+    const post = (payload: object) => h.app.inject({ method: 'POST', url: '/v1/environments', headers: h.auth, payload: { ticket: { system: 'generic', id: 'FROM' }, ...payload } });
+    expect((await post({ from: 'env-000000000000' })).json().error).toMatchObject({ field: 'from', message: expect.stringMatching(/does not exist/) });
+    const plain = (await post({ image: 'debian-12' })).json();
+    expect((await post({ from: plain.id })).json().error).toMatchObject({ field: 'from', message: expect.stringMatching(/no recorded build/) });
+    expect((await post({ from: plain.id, packages: ['vim'] })).json().error).toMatchObject({ field: 'packages', message: expect.stringMatching(/leave it out with from/) });
+    expect((await post({ from: 'not an id' })).json().error).toMatchObject({ field: 'from' });
+    expect((await post({})).json().error).toMatchObject({ field: 'image', message: expect.stringMatching(/required/) });
+    const list = (await h.app.inject({ method: 'GET', url: '/v1/environments?ticket=generic:FROM', headers: h.auth })).json();
+    expect(list.items.map((e: { id: string }) => e.id)).toEqual([plain.id]);
+    await h.deps.queues.get(queueNames.provision('container')).obliterate({ force: true });
+  });
+
   it('queues a build on its own queue and shows it as building', async () => {
     const res = await h.app.inject({ method: 'POST', url: '/v1/images/ubuntu-22.04/builds', headers: admin });
     expect(res.statusCode).toBe(202);
