@@ -35,6 +35,7 @@ async function main(args: string[]): Promise<void> {
     const built = await buildImage(image, {
       docker,
       mirrors: mirrorsFrom(config),
+      ...(config.images.registry ? { registry: config.images.registry } : {}),
       workDir,
       noCache: args.includes('--no-cache'),
       log: (line) => (!quiet || /^(Step \d|Successfully|building|\S+ exists)/.test(line)) && console.log(`[${image.name}] ${line}`),

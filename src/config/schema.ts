@@ -93,6 +93,15 @@ export const ConfigSchema = Type.Object(
         keepBuilds: Type.Integer({ minimum: 1, maximum: 100 }),
         /** Images built when a worker starts (no-op when their inputs were built already). */
         prewarm: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,62}$' })),
+        /** Where bases are pulled from (the official name, or the same path on a mirror) and builds are shared between hosts. */
+        registry: Type.Optional(Type.Object(
+          {
+            url: Type.String({ pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?$', description: 'host[:port] of the registry' }),
+            username: Type.Optional(Type.String({ minLength: 1 })),
+            password: Type.Optional(Type.String({ minLength: 1 })),
+          },
+          { additionalProperties: false },
+        )),
       },
       { default: { keepBuilds: 3, prewarm: [] } },
     ),

@@ -7,6 +7,7 @@ import type { CatalogImage } from './catalog.js';
 import type { BuildOptions } from './buildOptions.js';
 import { ensureBaseImage, imageId } from './ensureBaseImage.js';
 import { followBuildStream } from './followBuildStream.js';
+import { pullImage, pushImage, registryRef, splitRef } from './registry.js';
 
 export interface BuiltImage {
   name: string;
@@ -17,8 +18,10 @@ export interface BuiltImage {
   size: number;
   /** Hash of every input: definition, build context (Dockerfile, files, family tooling), base id, build args. */
   inputs: string;
-  /** Same inputs were built before: nothing ran. */
+  /** Same inputs were built before (here, or on another host and pulled): nothing ran. */
   cached: boolean;
+  /** Where the build came from when another host made it. */
+  pulledFrom?: string;
   baseBootstrapped: boolean;
 }
 
@@ -27,8 +30,7 @@ export const IMAGE_LABELS = { image: 'io.repro.image', inputs: 'io.repro.inputs'
 
 /** The repository part of a reference: `repro/debian-12:latest` → `repro/debian-12`. */
 export function repositoryOf(ref: string): string {
-  const colon = ref.lastIndexOf(':');
-  return colon > ref.lastIndexOf('/') ? ref.slice(0, colon) : ref;
+  return splitRef(ref).repo;
 }
 
 /** JSON with keys sorted at every level, so equal definitions hash equally. */
@@ -61,11 +63,28 @@ export async function buildImage(image: CatalogImage, opts: BuildOptions): Promi
       .digest('hex');
     const repository = repositoryOf(settings.tag);
     const tag = `${repository}:${inputs.slice(0, 20)}`;
-    let id = await imageId(docker, tag);
-    const cached = id !== undefined && !opts.noCache;
-    if (cached) {
-      log(`${tag} exists: same inputs, nothing to build`);
-    } else {
+    let id = opts.noCache ? undefined : await imageId(docker, tag);
+    let pulledFrom: string | undefined;
+    if (id) log(`${tag} exists: same inputs, nothing to build`);
+    if (!id && opts.registry && !opts.noCache) {
+      // Another host may have built the same inputs and shared them.
+      pulledFrom = registryRef(tag, opts.registry.url);
+      id = await pullImage(docker, pulledFrom, opts.registry, log).then(
+        async () => {
+          await docker.getImage(pulledFrom!).tag(splitRef(tag));
+          await docker.getImage(pulledFrom!).remove({ noprune: true });
+          log(`${tag} pulled from ${pulledFrom}: built by another host, nothing to build`);
+          return imageId(docker, tag);
+        },
+        (err: unknown) => {
+          log(`${pulledFrom} is not on the registry (${(err as Error).message.slice(0, 200)}): building`);
+          pulledFrom = undefined;
+          return undefined;
+        },
+      );
+    }
+    const cached = id !== undefined;
+    if (!cached) {
       log(`building ${tag} from ${settings.base} (${base.id.slice(0, 19)})`);
       const stream = await docker.buildImage(contextTar(files), {
         t: tag,
@@ -79,11 +98,15 @@ export async function buildImage(image: CatalogImage, opts: BuildOptions): Promi
       await followBuildStream(docker, stream, log);
       id = await imageId(docker, tag);
       if (!id) throw new ProviderError(`the build of ${tag} ended without an image`, { retryable: true });
+      if (opts.registry) {
+        const target = registryRef(tag, opts.registry.url);
+        log(`pushing ${target} for other hosts`);
+        await pushImage(docker, tag, target, opts.registry, log);
+      }
     }
     const info = await docker.getImage(tag).inspect();
-    const floating = settings.tag.slice(repository.length + 1) || 'latest';
-    await docker.getImage(tag).tag({ repo: repository, tag: floating });
-    return { name: image.name, tag, digest: info.Id, size: info.Size, inputs, cached, baseBootstrapped: base.bootstrapped };
+    await docker.getImage(tag).tag(splitRef(settings.tag));
+    return { name: image.name, tag, digest: info.Id, size: info.Size, inputs, cached, baseBootstrapped: base.bootstrapped, ...(pulledFrom ? { pulledFrom } : {}) };
   } catch (err) {
     throw dockerFailure(err, `building image ${image.name}`);
   }

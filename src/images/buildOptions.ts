@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { RegistrySettings } from './registry.js';
 
 /** Package mirrors per family: where debootstrap and the images' package sources point. */
 export interface Mirrors {
@@ -18,6 +19,8 @@ export interface BuildOptions {
   mirrors: Mirrors;
   /** Scratch space for debootstrap: a local filesystem that allows exec and device nodes. */
   workDir: string;
+  /** Bases are pulled from it when missing; builds are pushed to it and pulled from it instead of rebuilt. */
+  registry?: RegistrySettings;
   /** Rebuild without the layer cache (refreshes package lists); the content hash stays the same. */
   noCache?: boolean;
   log: (line: string) => void;

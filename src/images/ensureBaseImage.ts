@@ -7,6 +7,7 @@ import { dockerStatus } from '../provisioners/docker/dockerFailure.js';
 import type { CatalogImage, ContainerImageSettings } from './catalog.js';
 import type { BuildOptions, Mirrors } from './buildOptions.js';
 import { followBuildStream } from './followBuildStream.js';
+import { pullImage, registryRef, splitRef, type RegistrySettings } from './registry.js';
 import { runCommand } from './runCommand.js';
 
 // debootstrap prints one line per package and step; the build log keeps only the milestones.
@@ -35,7 +36,8 @@ export function bootstrapCommand(image: Pick<CatalogImage, 'family' | 'name'>, b
 
 /**
  * Makes sure the base image a Dockerfile starts FROM exists and returns its id: present → its id;
- * otherwise debootstrap its suite from the family's mirror and import the tree under the base tag.
+ * else pulled from the configured registry; else (or when that pull fails) debootstrapped from
+ * the family's mirror and imported under the base tag.
  */
 export async function ensureBaseImage(image: CatalogImage, opts: BuildOptions): Promise<{ id: string; bootstrapped: boolean }> {
   const settings = image.container;
@@ -43,13 +45,21 @@ export async function ensureBaseImage(image: CatalogImage, opts: BuildOptions): 
   const present = await imageId(opts.docker, settings.base);
   if (present) return { id: present, bootstrapped: false };
   const bootstrap = settings.bootstrap;
+  const log = (line: string): void => opts.log(`[${settings.base}] ${line}`);
+  if (opts.registry) {
+    const id = await pullBase(settings.base, opts.registry, opts, log).catch((err: unknown) => {
+      if (!bootstrap) throw err;
+      log(`pull failed (${(err as Error).message}); bootstrapping instead`);
+      return undefined;
+    });
+    if (id) return { id, bootstrapped: false };
+  }
   if (!bootstrap) {
-    throw new ProviderError(`base image ${settings.base} is missing and image ${image.name} has no container.bootstrap settings`, { retryable: false });
+    throw new ProviderError(`base image ${settings.base} is missing, no registry is configured (images.registry) and image ${image.name} has no container.bootstrap settings`, { retryable: false });
   }
   if (process.getuid?.() !== 0) throw new ProviderError(`bootstrapping ${settings.base} needs root (debootstrap)`, { retryable: false });
   const dir = await mkdtemp(join(opts.workDir, `bootstrap-${bootstrap.suite}-`));
   const argv = bootstrapCommand(image, bootstrap, dir, opts.mirrors);
-  const log = (line: string): void => opts.log(`[${settings.base}] ${line}`);
   try {
     log(argv.join(' '));
     const started = Date.now();
@@ -71,6 +81,18 @@ export async function ensureBaseImage(image: CatalogImage, opts: BuildOptions): 
   }
 }
 
+/** The base from the configured registry (its path there, see registryRef), tagged under the name the Dockerfile uses. */
+async function pullBase(base: string, registry: RegistrySettings, opts: BuildOptions, log: (line: string) => void): Promise<string> {
+  const ref = registryRef(base, registry.url);
+  log(`pulling ${ref}`);
+  await pullImage(opts.docker, ref, registry, log);
+  await opts.docker.getImage(ref).tag(splitRef(base));
+  await opts.docker.getImage(ref).remove({ noprune: true });
+  const id = await imageId(opts.docker, base);
+  if (!id) throw new ProviderError(`${base} is missing right after its pull from ${ref}`, { retryable: true });
+  return id;
+}
+
 /** `tar` of the tree streamed into the engine's import endpoint (no docker CLI). */
 async function importTree(docker: Docker, dir: string, ref: string, changes: string[], log: (line: string) => void): Promise<void> {
   const tar = spawn('tar', ['--numeric-owner', '-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -78,9 +100,7 @@ async function importTree(docker: Docker, dir: string, ref: string, changes: str
     tar.on('error', reject);
     tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited with ${code}`))));
   });
-  const colon = ref.lastIndexOf(':');
-  const [repo, tag] = colon > ref.lastIndexOf('/') ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
-  const importing = docker.importImage(tar.stdout, { repo, tag, changes, message: `debootstrap into ${ref}` })
+  const importing = docker.importImage(tar.stdout, { ...splitRef(ref), changes, message: `debootstrap into ${ref}` })
     .then((stream) => followBuildStream(docker, stream, log));
   await Promise.all([tarDone, importing]);
 }

@@ -46,7 +46,7 @@ export async function startWorkers(deps: Deps, connection: Redis): Promise<Worke
     const docker = clientOptions ? new Docker(clientOptions) : new Docker();
     const buildDeps: RunBuildDeps = {
       catalog: deps.catalog, builds: deps.builds, clock: deps.clock, hostId: config.hostId, keepBuilds: config.images.keepBuilds,
-      build: { docker, mirrors: mirrorsFrom(config), workDir: join(config.dataDir, 'tmp') },
+      build: { docker, mirrors: mirrorsFrom(config), workDir: join(config.dataDir, 'tmp'), ...(config.images.registry ? { registry: config.images.registry } : {}) },
       tagsInUse: () => tagsInUse(deps.store),
     };
     await mkdir(buildDeps.build.workDir, { recursive: true });
