@@ -1,6 +1,7 @@
 /**
  * Builds the container images of the catalog: `npx tsx scripts/build-images.ts [--quiet] [--no-cache] [names...]`.
- * Missing base images are bootstrapped from the family's mirror (needs root); all buildable names when none given.
+ * Missing base images are pulled from images.registry or bootstrapped from the family's mirror (needs
+ * root); the Debian images when no name is given.
  * Same inputs → no-op (the content-hash tag exists).
  */
 import { mkdir } from 'node:fs/promises';
@@ -23,8 +24,9 @@ async function main(args: string[]): Promise<void> {
   if (unknown.length > 0) {
     throw new Error(`unknown image ${unknown.join(', ')}; the catalog has ${catalog.list().map((i) => i.name).join(', ')}`);
   }
-  // Without names: the images whose base is here or can be bootstrapped (no registry is needed).
-  const images = names.length > 0 ? names.map((n) => catalog.get(n)!) : catalog.list().filter((i) => i.container?.bootstrap);
+  // Without names: the Debian family, whose bases debootstrap makes from the Debian mirror. Ubuntu
+  // and rhel bases need their mirror or a registry (images.registry): name them to build them.
+  const images = names.length > 0 ? names.map((n) => catalog.get(n)!) : catalog.list().filter((i) => i.family === 'debian' && i.container);
   const workDir = join(config.dataDir, 'tmp');
   await mkdir(workDir, { recursive: true });
   const clientOptions = dockerClientOptions(config.dockerHost);

@@ -8,6 +8,7 @@ import type { Provisioner } from '../provisioners/port.js';
 import { queueNames } from '../queue/names.js';
 import { BuildJob, parsePayload } from '../queue/payloads.js';
 import { mirrorsFrom } from '../images/buildOptions.js';
+import { prewarm } from '../images/prewarm.js';
 import { runBuild, type RunBuildDeps } from '../images/runBuild.js';
 import { tagsInUse } from '../images/tagsInUse.js';
 import { dockerClientOptions } from '../provisioners/docker/dockerClientOptions.js';
@@ -51,6 +52,7 @@ export async function startWorkers(deps: Deps, connection: Redis): Promise<Worke
     };
     await mkdir(buildDeps.build.workDir, { recursive: true });
     add(queueNames.imageBuild, async (job: Job) => runBuild(buildDeps, parsePayload(BuildJob, job.data).buildId), 1);
+    await prewarm(config.images.prewarm, { catalog: deps.catalog, builds: deps.builds, queueBuild: (id) => deps.queues.build(id) }, (m) => log.warn(m));
   }
   add(queueNames.destroy(config.hostId), createDestroyProcessor({ ...deps, provisioners }), 10);
   add(queueNames.expire, createExpireProcessor(deps), 5);
