@@ -96,6 +96,10 @@ describe('images API', () => {
     expect((await post({ from: 'env-000000000000' })).json().error).toMatchObject({ field: 'from', message: expect.stringMatching(/does not exist/) });
     const plain = (await post({ image: 'debian-12' })).json();
     expect((await post({ from: plain.id })).json().error).toMatchObject({ field: 'from', message: expect.stringMatching(/no recorded build/) });
+    // Another requester cannot read alice's environment through from: it answers like a missing one.
+    const bob = { authorization: `Bearer ${await h.deps.tokens.issue('bob', 'requester')}` };
+    const asBob = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: bob, payload: { ticket: { system: 'generic', id: 'FROM' }, from: plain.id } });
+    expect(asBob.json().error).toMatchObject({ field: 'from', message: `from: environment ${plain.id} does not exist` });
     expect((await post({ from: plain.id, packages: ['vim'] })).json().error).toMatchObject({ field: 'packages', message: expect.stringMatching(/leave it out with from/) });
     expect((await post({ from: 'not an id' })).json().error).toMatchObject({ field: 'from' });
     expect((await post({})).json().error).toMatchObject({ field: 'image', message: expect.stringMatching(/required/) });
