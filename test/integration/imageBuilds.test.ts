@@ -62,6 +62,10 @@ beforeAll(async () => {
   await cp(join(images, 'debian-12'), join(dir, 'debian-12'), { recursive: true });
   const yaml = await readFile(join(dir, 'debian-12', 'image.yaml'), 'utf8');
   await writeFile(join(dir, 'debian-12', 'image.yaml'), yaml.replace('tag: repro/debian-12:latest', `tag: ${repository}:latest`));
+  // A step unique to this run, so the engine's layer cache of earlier runs cannot make a build
+  // end before the live log is read.
+  const dockerfile = join(dir, 'debian-12', 'Dockerfile');
+  await writeFile(dockerfile, (await readFile(dockerfile, 'utf8')).replace('CMD ["sleep"', `RUN echo ${run} > /build-run && sleep 2\nCMD ["sleep"`));
   h = await startHarness({
     imagesDir: dir,
     provisioners: { container: createDockerProvisioner({ hostId: `test-${run}` }) },
