@@ -26,6 +26,7 @@ export function readStackConfig(config = new pulumi.Config()): VmStackConfig {
     user: config.require('user'),
     packages: config.getObject<string[]>('packages') ?? [],
     ...packageManager(config.get('packageManager')),
+    ...cloudInit(config.getObject<Record<string, unknown>>('cloudInit')),
     sshPublicKey: config.require('sshPublicKey'),
     libvirtUri: config.require('libvirtUri'),
     network: config.require('network'),
@@ -41,4 +42,8 @@ function packageManager(value: string | undefined): { packageManager?: PackageMa
   if (value === undefined || value === '') return {};
   if (!(PACKAGE_MANAGERS as readonly string[]).includes(value)) throw new Error(`packageManager must be one of ${PACKAGE_MANAGERS.join(', ')}, not ${value}`);
   return { packageManager: value as PackageManager };
+}
+
+function cloudInit(value: Record<string, unknown> | undefined): { cloudInit?: Record<string, unknown> } {
+  return value === undefined ? {} : { cloudInit: value };
 }

@@ -27,6 +27,10 @@ export interface VmImageSettings {
   memoryMb: number;
   diskGb: number;
   user: string;
+  /** The official cloud image `disk` is fetched from, and its checksum (`sha256:…` or a checksum list URL). */
+  cloudImage?: { url: string; checksum: string };
+  /** cloud-config merged into the seed. */
+  cloudInit?: Record<string, unknown>;
 }
 
 export interface CatalogImage {

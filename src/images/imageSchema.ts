@@ -38,6 +38,19 @@ export const VmSettingsSchema = Type.Object(
     memoryMb: Type.Integer({ minimum: 128 }),
     diskGb: Type.Integer({ minimum: 1 }),
     user: Type.String({ pattern: '^[a-z_][a-z0-9_-]*$', description: 'a login name' }),
+    /** The distribution's official cloud image, fetched into `disk` by scripts/fetch-vm-images.ts. */
+    cloudImage: Type.Optional(Type.Object(
+      {
+        url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http(s) URL' }),
+        checksum: Type.String({
+          pattern: '^(sha256:[0-9a-f]{64}|https?://[^\\s]+)$',
+          description: 'sha256:<hex>, or the URL of the distribution\'s checksum list naming the file',
+        }),
+      },
+      { additionalProperties: false },
+    )),
+    /** cloud-config merged into the seed (e.g. yum_repos for the CentOS 7 vault); keys repro writes itself are refused. */
+    cloudInit: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z_]+$' }), Type.Unknown())),
   },
   { additionalProperties: false },
 );

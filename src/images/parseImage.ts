@@ -45,9 +45,16 @@ export function validateImageDocument(doc: unknown, folder: string, dir: string)
     throw new ValidationError(`packageManager: ${manager} does not fit the ${image.family} family (apt for debian/ubuntu, dnf or yum for rhel)`, 'packageManager');
   }
   if (image.packages) validatePackages(image.packages, image.family);
+  const reserved = Object.keys(image.vm?.cloudInit ?? {}).find((key) => RESERVED_CLOUD_INIT.has(key));
+  if (reserved) {
+    throw new ValidationError(`vm.cloudInit.${reserved}: repro writes this key itself (user, access, packages, readiness marker)`, `vm.cloudInit.${reserved}`);
+  }
   const { version, ...rest } = image;
   return { ...rest, version: String(version), dir };
 }
+
+/** Seed keys that carry the environment's user, SSH key, packages and readiness marker. */
+const RESERVED_CLOUD_INIT = new Set(['hostname', 'users', 'ssh_pwauth', 'disable_root', 'packages', 'package_update', 'runcmd', 'preserve_hostname']);
 
 /** TypeBox messages name the check ("Expected union value"); admins need the rule instead. */
 function describe(error: ValueError): string {

@@ -24,7 +24,7 @@ describe('images API', () => {
     expect(res.statusCode).toBe(200);
     const items = res.json().items as Array<Record<string, unknown>>;
     expect(items.map((i) => i.name)).toEqual(['centos-7', 'centos-stream-9', 'debian-11', 'debian-12', 'rocky-9', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04']);
-    expect(items.find((i) => i.name === 'centos-7')).toMatchObject({ family: 'rhel', packageManager: 'yum', kinds: ['container'], revision: 1, source: 'file', state: 'not-built' });
+    expect(items.find((i) => i.name === 'centos-7')).toMatchObject({ family: 'rhel', packageManager: 'yum', kinds: ['container', 'vm'], revision: 1, source: 'file', state: 'not-built' });
     expect(items.find((i) => i.name === 'debian-12')).toMatchObject({ family: 'debian', packageManager: 'apt', kinds: ['container', 'vm'], version: '12' });
     expect(res.json().broken).toEqual([]);
   });

@@ -124,3 +124,27 @@ describe('VM readiness check per family', () => {
     expect(rpm).not.toContain('dpkg-query');
   });
 });
+
+describe('VM settings of the cloud images', () => {
+  it('name each distribution\'s official cloud image and its checksum list', async () => {
+    const { images } = await readCatalog(IMAGES);
+    const clouds = Object.fromEntries(images.filter((i) => i.vm?.cloudImage).map((i) => [i.name, new URL(i.vm!.cloudImage!.url).hostname]));
+    expect(clouds).toEqual({
+      'centos-7': 'cloud.centos.org', 'centos-stream-9': 'cloud.centos.org', 'rocky-9': 'dl.rockylinux.org',
+      'ubuntu-20.04': 'cloud-images.ubuntu.com', 'ubuntu-22.04': 'cloud-images.ubuntu.com', 'ubuntu-24.04': 'cloud-images.ubuntu.com',
+    });
+  });
+
+  it('merge cloud-init additions into the seed, refusing keys repro writes', async () => {
+    const { seedFiles } = await import('../../src/provisioners/libvirt/seedFiles.js');
+    const { images } = await readCatalog(IMAGES);
+    const centos = images.find((i) => i.name === 'centos-7')!;
+    const seed = seedFiles({ envId: 'env-1', hostname: 'h', user: 'repro', sshPublicKey: 'ssh-ed25519 AAAA', packages: ['git'], packageManager: 'yum', cloudInit: centos.vm!.cloudInit! })['user-data'];
+    expect(seed).toContain('bootcmd:');
+    expect(seed).toContain('vault.centos.org/7.9.2009');
+    expect(seed).toContain('rpm -q git');
+    const { validateImageDocument } = await import('../../src/images/parseImage.js');
+    const { dir: _dir, ...doc } = centos;
+    expect(() => validateImageDocument({ ...doc, vm: { ...doc.vm, cloudInit: { runcmd: [['reboot']] } } }, 'centos-7', centos.dir)).toThrow(/vm.cloudInit.runcmd: repro writes this key itself/);
+  });
+});

@@ -153,6 +153,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
         user: vm.user,
         packages: spec.packages,
         packageManager: packageManagerOf(spec.image),
+        ...(vm.cloudInit ? { cloudInit: vm.cloudInit } : {}),
         sshPublicKey: keys.publicKey,
         libvirtUri: uri,
         network: o.libvirt.network,

@@ -14,6 +14,8 @@ export interface SeedInput {
   packages: string[];
   /** Whose database says what is installed: dpkg for apt, rpm for dnf and yum. Default apt. */
   packageManager?: PackageManager;
+  /** The image's cloud-config additions (validated: none of the keys set here). */
+  cloudInit?: Record<string, unknown>;
 }
 
 /**
@@ -27,6 +29,7 @@ export function seedFiles(s: SeedInput): Record<string, string> {
     `mkdir -p ${dirOf(READY_FILE)}; if ${check}; then s=ok; else s=packages-missing; fi; ` +
     `echo "$s" > ${READY_FILE}; echo "${READY_MARKER} ${s.envId} $s" > /dev/ttyS0 2>/dev/null || true`;
   const userData = {
+    ...s.cloudInit,
     hostname: s.hostname,
     preserve_hostname: false,
     manage_etc_hosts: true,

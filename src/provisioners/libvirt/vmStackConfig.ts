@@ -27,6 +27,8 @@ export interface VmStackConfig {
   packages: string[];
   /** apt (default), dnf or yum: which database the readiness check asks. */
   packageManager?: PackageManager;
+  /** The image's cloud-config additions. */
+  cloudInit?: Record<string, unknown>;
   sshPublicKey: string;
   libvirtUri: string;
   network: string;
@@ -52,7 +54,7 @@ export function planVmResources(c: VmStackConfig): VmResources {
     seed: {
       ...pool,
       name: names.seed,
-      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages, ...(c.packageManager ? { packageManager: c.packageManager } : {}) }),
+      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages, ...(c.packageManager ? { packageManager: c.packageManager } : {}), ...(c.cloudInit ? { cloudInit: c.cloudInit } : {}) }),
     },
     domain: {
       uri: c.libvirtUri,
