@@ -12,8 +12,8 @@ export interface ContainerImageSettings {
   tag: string;
   /** Base image the Dockerfile starts FROM, e.g. `debian:12`. */
   base: string;
-  /** How to make `base` without a registry: debootstrap this suite from the family's mirror. */
-  bootstrap?: { suite: string; variant?: string };
+  /** How to make `base` without a registry: debootstrap this suite from the family's mirror, or (rhel) `dnf --installroot` from `repository`. */
+  bootstrap?: { suite: string; variant?: string; repository?: string; gpgKey?: string };
 }
 
 export interface VmImageSettings {

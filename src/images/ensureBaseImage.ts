@@ -24,14 +24,23 @@ export async function imageId(docker: Docker, ref: string): Promise<string | und
   }
 }
 
-/** The debootstrap command line that makes a family's base tree from its mirror. */
+/** The command line that makes a family's base tree: debootstrap from the Debian/Ubuntu mirror, `dnf --installroot` from the rhel repository. */
 export function bootstrapCommand(image: Pick<CatalogImage, 'family' | 'name'>, bootstrap: NonNullable<ContainerImageSettings['bootstrap']>, dir: string, mirrors: Mirrors): string[] {
   const variant = `--variant=${bootstrap.variant ?? 'minbase'}`;
   if (image.family === 'debian') return ['debootstrap', variant, bootstrap.suite, dir, mirrors.debian];
   if (image.family === 'ubuntu') {
     return ['debootstrap', variant, `--keyring=${UBUNTU_KEYRING}`, '--components=main,universe', bootstrap.suite, dir, mirrors.ubuntu];
   }
-  throw new ProviderError(`image ${image.name}: rhel bases come from a registry (container.base); bootstrap is for debian and ubuntu`, { retryable: false });
+  if (!bootstrap.repository) {
+    throw new ProviderError(`image ${image.name}: container.bootstrap.repository is needed to install a rhel base with dnf`, { retryable: false });
+  }
+  // Only the configured repository, none of the host's; the release comes from the setting, not the host.
+  const verify = bootstrap.gpgKey ? ['--setopt=bootstrap.gpgcheck=1', `--setopt=bootstrap.gpgkey=${bootstrap.gpgKey}`] : ['--nogpgcheck'];
+  return [
+    'dnf', '-y', `--installroot=${dir}`, `--releasever=${bootstrap.suite}`, '--setopt=reposdir=/nonexistent',
+    `--repofrompath=bootstrap,${bootstrap.repository}`, '--repo=bootstrap', ...verify,
+    '--setopt=install_weak_deps=False', '--setopt=tsflags=nodocs', 'install', 'bash', 'coreutils', 'dnf', 'rootfiles',
+  ];
 }
 
 /**
@@ -57,17 +66,17 @@ export async function ensureBaseImage(image: CatalogImage, opts: BuildOptions): 
   if (!bootstrap) {
     throw new ProviderError(`base image ${settings.base} is missing, no registry is configured (images.registry) and image ${image.name} has no container.bootstrap settings`, { retryable: false });
   }
-  if (process.getuid?.() !== 0) throw new ProviderError(`bootstrapping ${settings.base} needs root (debootstrap)`, { retryable: false });
+  if (process.getuid?.() !== 0) throw new ProviderError(`bootstrapping ${settings.base} needs root (debootstrap, dnf --installroot)`, { retryable: false });
   const dir = await mkdtemp(join(opts.workDir, `bootstrap-${bootstrap.suite}-`));
   const argv = bootstrapCommand(image, bootstrap, dir, opts.mirrors);
   try {
     log(argv.join(' '));
     const started = Date.now();
     await runCommand(argv, { onLine: (line) => PER_PACKAGE.test(line) || log(line) });
-    log(`debootstrap done in ${seconds(started)}`);
-    // Downloaded .debs, package lists and the host's resolver/hostname have no place in an image.
-    await runCommand(['sh', '-c', 'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/cache/apt/*.bin "$1"/var/lib/apt/lists/* "$1"/etc/resolv.conf "$1"/etc/hostname', 'sh', dir]);
-    const mirror = argv.at(-1) ?? '';
+    log(`${argv[0]} done in ${seconds(started)}`);
+    // Downloaded packages, package lists and the host's resolver/hostname have no place in an image.
+    await runCommand(['sh', '-c', 'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/cache/apt/*.bin "$1"/var/lib/apt/lists/* "$1"/var/cache/dnf/* "$1"/etc/resolv.conf "$1"/etc/hostname', 'sh', dir]);
+    const mirror = bootstrap.repository ?? argv.at(-1) ?? '';
     await importTree(opts.docker, dir, settings.base, [
       'CMD ["bash"]',
       `LABEL io.repro.base.suite=${bootstrap.suite} io.repro.base.mirror=${mirror} io.repro.base.created=${new Date().toISOString()}`,

@@ -18,8 +18,12 @@ export const ContainerSettingsSchema = Type.Object(
     bootstrap: Type.Optional(
       Type.Object(
         {
-          suite: Type.String({ pattern: '^[a-z][a-z0-9-]*$', description: 'a suite name such as bookworm' }),
+          suite: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'a suite name such as bookworm (debian/ubuntu), a release such as 9 (rhel)' }),
           variant: Type.Optional(Type.String({ pattern: '^[a-z-]+$', description: 'a debootstrap variant such as minbase' })),
+          /** rhel: the dnf repository (BaseOS of a mirror) `dnf --installroot` installs from. */
+          repository: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http(s) URL' })),
+          /** rhel: the repository's signing key; without it packages are not signature-checked. */
+          gpgKey: Type.Optional(Type.String({ pattern: '^(https?|file)://[^\\s]+$', description: 'an http(s) or file URL' })),
         },
         { additionalProperties: false },
       ),

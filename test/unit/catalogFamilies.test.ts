@@ -72,12 +72,19 @@ describe('family build settings', () => {
     expect(buildArgs({ family: 'rhel', packages: ['nginx=1.20.1', 'git'] }, mirrors)).toEqual({ REPRO_PACKAGES: 'nginx-1.20.1 git' });
   });
 
-  it('debootstraps Debian and Ubuntu bases from their own mirror; rhel bases come from a registry', () => {
+  it('debootstraps Debian and Ubuntu bases from their own mirror; installs rhel bases with dnf --installroot from the configured repository', () => {
     expect(bootstrapCommand({ family: 'debian', name: 'debian-12' }, { suite: 'bookworm' }, '/t', mirrors)).toEqual(['debootstrap', '--variant=minbase', 'bookworm', '/t', mirrors.debian]);
     expect(bootstrapCommand({ family: 'ubuntu', name: 'ubuntu-24.04' }, { suite: 'noble' }, '/t', mirrors)).toEqual([
       'debootstrap', '--variant=minbase', '--keyring=/usr/share/keyrings/ubuntu-archive-keyring.gpg', '--components=main,universe', 'noble', '/t', mirrors.ubuntu,
     ]);
-    expect(() => bootstrapCommand({ family: 'rhel', name: 'rocky-9' }, { suite: 'x' }, '/t', mirrors)).toThrow(/from a registry/);
+    expect(() => bootstrapCommand({ family: 'rhel', name: 'rocky-9' }, { suite: '9' }, '/t', mirrors)).toThrow(/container.bootstrap.repository is needed/);
+    const repo = 'http://mirror.example/rocky/9/BaseOS/x86_64/os/';
+    const common = ['dnf', '-y', '--installroot=/t', '--releasever=9', '--setopt=reposdir=/nonexistent', `--repofrompath=bootstrap,${repo}`, '--repo=bootstrap'];
+    const install = ['--setopt=install_weak_deps=False', '--setopt=tsflags=nodocs', 'install', 'bash', 'coreutils', 'dnf', 'rootfiles'];
+    expect(bootstrapCommand({ family: 'rhel', name: 'rocky-9' }, { suite: '9', repository: repo, gpgKey: 'file:///etc/pki/rocky.key' }, '/t', mirrors)).toEqual([
+      ...common, '--setopt=bootstrap.gpgcheck=1', '--setopt=bootstrap.gpgkey=file:///etc/pki/rocky.key', ...install,
+    ]);
+    expect(bootstrapCommand({ family: 'rhel', name: 'rocky-9' }, { suite: '9', repository: repo }, '/t', mirrors)).toEqual([...common, '--nogpgcheck', ...install]);
   });
 });
 
