@@ -86,3 +86,41 @@ describe('images from a registry', () => {
     expect(lines).toContain(`${built.tag} pulled from ${registry.url}/${built.tag}: built by another host, nothing to build`);
   });
 });
+
+describe('a registry that needs credentials', () => {
+  const username = 'repro-puller';
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  let secured: LocalRegistry;
+  const securedBase = `repro-test/sbase-${run}:12`;
+  const folder = join(dir, 'secured', 'sec-test');
+  let securedImage: CatalogImage;
+
+  beforeAll(async () => {
+    secured = await startLocalRegistry({ username, password });
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'Dockerfile'), `FROM ${securedBase}\nCMD ["sleep", "infinity"]\n`);
+    writeFileSync(join(folder, 'image.yaml'), [
+      'name: sec-test', 'description: base from a registry with credentials', 'distribution: debian', 'version: "12"', 'family: debian',
+      'container:', `  tag: ${repository}-sec:latest`, `  base: ${securedBase}`, '',
+    ].join('\n'));
+    securedImage = (await readCatalog(join(dir, 'secured'))).images[0]!;
+    await pushImage(docker, 'debian:12', registryRef(securedBase, secured.url), { url: secured.url, username, password }, () => undefined);
+  });
+
+  afterAll(async () => {
+    const tags = (await docker.listImages({ filters: { reference: [`${repository}-sec:*`, securedBase] } })).flatMap((i) => i.RepoTags ?? []);
+    for (const tag of tags) await docker.getImage(tag).remove({ noprune: true }).catch(() => undefined);
+    await secured?.stop();
+  });
+
+  it('refuses a pull without the credentials, and pulls with them without the password reaching the log', async () => {
+    const log: string[] = [];
+    const attempt = (registry: { url: string; username?: string; password?: string }) =>
+      buildImage(securedImage, { docker, mirrors, workDir: dir, log: (l) => log.push(l), registry });
+    await expect(attempt({ url: secured.url })).rejects.toThrow(/no basic auth credentials|unauthorized|authentication required/i);
+    const built = await attempt({ url: secured.url, username, password });
+    expect(built.cached).toBe(false);
+    expect(await imageId(docker, securedBase)).toBe(await imageId(docker, 'debian:12'));
+    expect(log.join('\n')).not.toContain(password);
+  });
+});
