@@ -1,19 +1,23 @@
 /**
- * Builds the container images of the catalog: `npx tsx scripts/build-images.ts [--quiet] [--no-cache] [names...]`.
- * Missing base images are pulled from images.registry or bootstrapped from the family's mirror (needs
- * root); the Debian images when no name is given.
- * Same inputs → no-op (the content-hash tag exists).
+ * Builds the container images of the catalog from a shell, through the same builder and build
+ * records as the service's image-build queue (so GET /v1/images shows them as serving builds):
+ * `npx tsx scripts/build-images.ts [--quiet] [--no-cache] [names...]`.
+ * Missing base images are pulled from images.registry or bootstrapped from the family's mirror
+ * (needs root); the Debian images when no name is given. Same inputs → no-op.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { pino } from 'pino';
 import { loadConfig } from '../src/config/loadConfig.js';
-import { buildImage } from '../src/images/buildImage.js';
+import { buildDeps } from '../src/deps.js';
 import { mirrorsFrom } from '../src/images/buildOptions.js';
 import { loadCatalog } from '../src/images/loadCatalog.js';
+import { runBuild } from '../src/images/runBuild.js';
+import { tagsInUse } from '../src/images/tagsInUse.js';
 import { dockerClientOptions } from '../src/provisioners/docker/dockerClientOptions.js';
 
-async function main(args: string[]): Promise<void> {
+async function main(args: string[]): Promise<boolean> {
   const config = loadConfig();
   const catalog = await loadCatalog(config.imagesDir);
   const flags = args.filter((a) => a.startsWith('--'));
@@ -24,30 +28,45 @@ async function main(args: string[]): Promise<void> {
   if (unknown.length > 0) {
     throw new Error(`unknown image ${unknown.join(', ')}; the catalog has ${catalog.list().map((i) => i.name).join(', ')}`);
   }
-  // Without names: the Debian family, whose bases debootstrap makes from the Debian mirror. Ubuntu
-  // and rhel bases need their mirror or a registry (images.registry): name them to build them.
-  const images = names.length > 0 ? names.map((n) => catalog.get(n)!) : catalog.list().filter((i) => i.family === 'debian' && i.container);
   const workDir = join(config.dataDir, 'tmp');
   await mkdir(workDir, { recursive: true });
   const clientOptions = dockerClientOptions(config.dockerHost);
   const docker = clientOptions ? new Docker(clientOptions) : new Docker();
+  const deps = buildDeps({ config, catalog, provisioners: {}, log: pino({ level: 'warn' }) });
   const quiet = args.includes('--quiet');
-  for (const image of images) {
-    const started = Date.now();
-    const built = await buildImage(image, {
-      docker,
-      mirrors: mirrorsFrom(config),
-      ...(config.images.registry ? { registry: config.images.registry } : {}),
-      workDir,
-      noCache: args.includes('--no-cache'),
-      log: (line) => (!quiet || /^(Step \d|Successfully|building|\S+ exists)/.test(line)) && console.log(`[${image.name}] ${line}`),
-    });
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`${built.tag.padEnd(40)} ${built.cached ? 'unchanged' : 'built'}${built.baseBootstrapped ? ', base bootstrapped' : ''}, ${seconds} s`);
+  let ok = true;
+  try {
+    await deps.catalog.refresh();
+    // Without names: the Debian family, whose bases debootstrap makes from the Debian mirror. Ubuntu
+    // and rhel bases need their mirror or a registry (images.registry): name them to build them.
+    const images = names.length > 0 ? names : deps.catalog.list().filter((i) => i.family === 'debian' && i.container).map((i) => i.name);
+    for (const name of images) {
+      const started = Date.now();
+      const record = await deps.builds.create(name, deps.catalog.sourceOf(name)?.revision ?? 1, 'build-images');
+      await runBuild({
+        catalog: deps.catalog, builds: deps.builds, clock: deps.clock, hostId: config.hostId, keepBuilds: config.images.keepBuilds,
+        build: { docker, mirrors: mirrorsFrom(config), workDir, noCache: args.includes('--no-cache'), ...(config.images.registry ? { registry: config.images.registry } : {}) },
+        tagsInUse: () => tagsInUse(deps.store),
+        echo: (line) => (!quiet || /^(Step \d|Successfully|building|\S+ exists|pulling|pruned)/.test(line)) && console.log(`[${name}] ${line}`),
+      }, record.id);
+      const done = await deps.builds.require(record.id);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      if (done.state === 'succeeded') console.log(`${(done.tag ?? '').padEnd(40)} ${done.cached ? 'unchanged' : 'built'}, ${seconds} s`);
+      else {
+        ok = false;
+        console.error(`[${name}] build failed: ${done.error ?? 'unknown'}`);
+      }
+    }
+  } finally {
+    await deps.close();
   }
+  return ok;
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`build-images: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (err: unknown) => {
+    console.error(`build-images: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -15,6 +15,8 @@ export interface RunBuildDeps {
   keepBuilds: number;
   /** Image tags live environments started from: never pruned. */
   tagsInUse(): Promise<Set<string>>;
+  /** Also gets every log line (a shell's output); the build's log in Redis has them all the same. */
+  echo?: (line: string) => void;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function runBuild(deps: RunBuildDeps, buildId: string): Promise<voi
   // Lines are appended in order; the final state line waits for those still being written.
   let pending = Promise.resolve();
   const log = (line: string) => {
+    deps.echo?.(line);
     pending = pending.then(() => builds.appendLog(buildId, line)).catch(() => undefined);
   };
   try {
