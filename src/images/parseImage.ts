@@ -22,6 +22,7 @@ export function parseImage(text: string, folder: string, dir: string): CatalogIm
 
 /** The checks of parseImage on an already parsed document (an admin's PUT body, a definition kept in Redis). */
 export function validateImageDocument(doc: unknown, folder: string, dir: string): CatalogImage {
+  checkNesting(doc);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ValidationError('must hold a mapping');
   const withDefaults = Value.Default(ImageSchema, structuredClone(doc));
   const first = Value.Errors(ImageSchema, withDefaults).First();
@@ -51,6 +52,23 @@ export function validateImageDocument(doc: unknown, folder: string, dir: string)
   }
   const { version, ...rest } = image;
   return { ...rest, version: String(version), dir };
+}
+
+const MAX_DEPTH = 12;
+
+/**
+ * A definition is a handful of levels deep; anything deeper (an admin's body, a file) is refused
+ * before the recursive steps after it (defaults, clone, diff) could exhaust the stack. Iterative,
+ * one visit per value.
+ */
+function checkNesting(doc: unknown): void {
+  const stack: Array<[unknown, number, string]> = [[doc, 0, '']];
+  while (stack.length > 0) {
+    const [value, depth, path] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_DEPTH) throw new ValidationError(`${path}: nests deeper than ${MAX_DEPTH} levels`, path);
+    for (const [key, child] of Object.entries(value)) stack.push([child, depth + 1, path ? `${path}.${key}` : key]);
+  }
 }
 
 /** Seed keys that carry the environment's user, SSH key, packages and readiness marker. */

@@ -81,6 +81,21 @@ describe('images API', () => {
     expect((await get('/v1/images/debian-12')).json().revision).toBe(before.revision);
   });
 
+  it('refuses definitions nested deeper than a definition can be with a 400, however deep', async () => {
+    const before = (await get('/v1/images/debian-12')).json();
+    let deep: unknown = 'x';
+    for (let i = 0; i < 20; i++) deep = [deep];
+    const res = await put('debian-12', { ...before.definition, vm: { ...before.definition.vm, cloudInit: { bootcmd: deep } } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'invalid_request', field: expect.stringMatching(/^vm\.cloudInit\.bootcmd\.0\.0/), message: expect.stringMatching(/nests deeper than 12 levels/) });
+    const raw = await h.app.inject({
+      method: 'PUT', url: '/v1/images/debian-12', headers: { ...admin, 'content-type': 'application/json' },
+      payload: `{"name":"debian-12","x":${'['.repeat(20000)}1${']'.repeat(20000)}}`,
+    });
+    expect(raw.statusCode).toBe(400);
+    expect((await get('/v1/images/debian-12')).json().revision).toBe(before.revision);
+  });
+
   it('answers 404 for unknown images and builds, and 409 to a PUT that lost a race', async () => {
     expect((await put('windows-95', { name: 'windows-95' })).statusCode).toBe(404);
     expect((await h.app.inject({ method: 'POST', url: '/v1/images/windows-95/builds', headers: admin })).statusCode).toBe(404);
