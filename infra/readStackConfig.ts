@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { PACKAGE_MANAGERS, type PackageManager } from '../src/images/catalog.js';
 import type { DomainType } from '../src/provisioners/libvirt/probeDomainType.js';
 import type { VmStackConfig } from '../src/provisioners/libvirt/vmStackConfig.js';
 
@@ -24,6 +25,8 @@ export function readStackConfig(config = new pulumi.Config()): VmStackConfig {
     diskGb: config.requireNumber('diskGb'),
     user: config.require('user'),
     packages: config.getObject<string[]>('packages') ?? [],
+    ...packageManager(config.get('packageManager')),
+    ...cloudInit(config.getObject<Record<string, unknown>>('cloudInit')),
     sshPublicKey: config.require('sshPublicKey'),
     libvirtUri: config.require('libvirtUri'),
     network: config.require('network'),
@@ -33,4 +36,14 @@ export function readStackConfig(config = new pulumi.Config()): VmStackConfig {
     sshPort: config.requireNumber('sshPort'),
     ...optional('serialLog'),
   };
+}
+
+function packageManager(value: string | undefined): { packageManager?: PackageManager } {
+  if (value === undefined || value === '') return {};
+  if (!(PACKAGE_MANAGERS as readonly string[]).includes(value)) throw new Error(`packageManager must be one of ${PACKAGE_MANAGERS.join(', ')}, not ${value}`);
+  return { packageManager: value as PackageManager };
+}
+
+function cloudInit(value: Record<string, unknown> | undefined): { cloudInit?: Record<string, unknown> } {
+  return value === undefined ? {} : { cloudInit: value };
 }

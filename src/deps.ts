@@ -4,7 +4,11 @@ import type { Config } from './config/loadConfig.js';
 import { systemClock, type Clock } from './clock.js';
 import type { EnvironmentKind } from './domain/environment.js';
 import { createEnvironmentService, type EnvironmentService } from './environments/service.js';
+import { createBuildStore, type BuildStore } from './images/buildStore.js';
 import type { Catalog } from './images/catalog.js';
+import { createDefinitionStore, type DefinitionStore } from './images/definitionStore.js';
+import { createLiveCatalog, type LiveCatalog } from './images/liveCatalog.js';
+import type { BrokenDefinition } from './images/loadCatalog.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { Provisioner } from './provisioners/port.js';
 import { createQueues, type Queues } from './queue/createQueues.js';
@@ -28,7 +32,10 @@ export interface Deps {
   /** Seals access secrets at rest (worker) and opens them for the access route (API). */
   secrets: SecretBox;
   queues: Queues;
-  catalog: Catalog;
+  /** The files' catalog with the admins' API changes over it (refresh() rereads them). */
+  catalog: LiveCatalog;
+  definitions: DefinitionStore;
+  builds: BuildStore;
   metrics: Metrics;
   provisioners: Partial<Record<EnvironmentKind, Provisioner>>;
   service: EnvironmentService;
@@ -41,7 +48,10 @@ export interface Deps {
 
 export interface DepsInput {
   config: Config;
+  /** The valid image.yaml files. */
   catalog: Catalog;
+  /** The image.yaml files that did not load, shown by /readyz and GET /v1/images. */
+  brokenImages?: BrokenDefinition[];
   provisioners: Partial<Record<EnvironmentKind, Provisioner>>;
   clock?: Clock;
   log?: Logger;
@@ -49,7 +59,7 @@ export interface DepsInput {
 
 /** Builds everything that talks to Redis. Nothing here starts listening or consuming. */
 export function buildDeps(input: DepsInput): Deps {
-  const { config, catalog, provisioners } = input;
+  const { config, provisioners } = input;
   const clock = input.clock ?? systemClock;
   const log = input.log ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
   // First: a bad key stops the start before any connection opens.
@@ -67,10 +77,13 @@ export function buildDeps(input: DepsInput): Deps {
   const store = createEnvironmentStore(redis, k, clock, config.retentionSeconds);
   const events = createEventStore(redis, k, clock);
   const queues = createQueues(redis, k, { provisionAttempts: config.provisionAttempts });
+  const definitions = createDefinitionStore(redis, k, clock);
+  const builds = createBuildStore(redis, k, clock);
+  const catalog = createLiveCatalog(input.catalog.list(), input.brokenImages ?? [], definitions);
   const service = createEnvironmentService({ config, clock, catalog, store, events, queues, provisioners, secrets });
   const ticketing = buildTicketing({ config, clock, redis, service, events, queues, catalog });
   const deps: Deps = {
-    config, log, clock, redis, keys: k, store, events, queues, catalog, provisioners, service, ticketing, secrets,
+    config, log, clock, redis, keys: k, store, events, queues, catalog, definitions, builds, provisioners, service, ticketing, secrets,
     tokens: createTokenStore(redis, k, clock),
     metrics: createMetrics(),
     connect,

@@ -3,7 +3,7 @@ import { bootstrapAdminToken } from './bootstrapAdminToken.js';
 import { loadConfig, type Config } from './config/loadConfig.js';
 import { buildDeps, type Deps } from './deps.js';
 import { buildApp } from './http/buildApp.js';
-import { loadCatalog } from './images/loadCatalog.js';
+import { readCatalog, staticCatalog } from './images/loadCatalog.js';
 import { ensureNetworkIsolation } from './network/ensureNetworkIsolation.js';
 import { buildProvisioners } from './provisioners/buildProvisioners.js';
 import { startWorkers, type Workers } from './workers/startWorkers.js';
@@ -21,9 +21,12 @@ export async function run(roles?: Role[]): Promise<void> {
     process.exit(2);
   }
   const active = roles ?? config.roles;
-  const catalog = await loadCatalog(config.imagesDir);
-  const deps = buildDeps({ config, catalog, provisioners: buildProvisioners(config) });
+  // Broken definitions are reported (log, /readyz, GET /v1/images); the valid ones are served.
+  const { images, broken } = await readCatalog(config.imagesDir);
+  const deps = buildDeps({ config, catalog: staticCatalog(images), brokenImages: broken, provisioners: buildProvisioners(config) });
   const { log } = deps;
+  for (const b of broken) log.error({ file: b.file, field: b.field }, `broken image definition: ${b.message}`);
+  await deps.catalog.refresh();
   let app: FastifyInstance | undefined;
   let workers: Workers | undefined;
 

@@ -28,6 +28,8 @@ export const ConfigSchema = Type.Object(
     dockerHost: Type.Optional(Type.String({ minLength: 1 })),
     hostId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' })),
     debianMirror: Type.String({ pattern: '^https?://', default: 'http://deb.debian.org/debian' }),
+    /** Ubuntu's package mirror: the ubuntu images' sources and their debootstrapped bases. */
+    ubuntuMirror: Type.String({ pattern: '^https?://', default: 'http://archive.ubuntu.com/ubuntu' }),
     /** Which parts run in this process: both for the embedded default. */
     /** Environment kinds this host's workers serve: Docker containers, libvirt VMs. */
     kinds: Type.Array(Type.Union([Type.Literal('container'), Type.Literal('vm')]), { minItems: 1, default: ['container', 'vm'] }),
@@ -84,6 +86,24 @@ export const ConfigSchema = Type.Object(
         sshHost: Type.String({ minLength: 1 }),
       },
       { default: { uri: 'qemu:///system', engine: 'auto', network: 'repro', sshHost: '127.0.0.1' } },
+    ),
+    images: Type.Object(
+      {
+        /** Builds of an image kept besides the serving one and those live environments use. */
+        keepBuilds: Type.Integer({ minimum: 1, maximum: 100 }),
+        /** Images built when a worker starts (no-op when their inputs were built already). */
+        prewarm: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,62}$' })),
+        /** Where bases are pulled from (the official name, or the same path on a mirror) and builds are shared between hosts. */
+        registry: Type.Optional(Type.Object(
+          {
+            url: Type.String({ pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?$', description: 'host[:port] of the registry' }),
+            username: Type.Optional(Type.String({ minLength: 1 })),
+            password: Type.Optional(Type.String({ minLength: 1 })),
+          },
+          { additionalProperties: false },
+        )),
+      },
+      { default: { keepBuilds: 3, prewarm: [] } },
     ),
     tickets: Type.Record(Type.String(), TicketSystemSchema, { default: {} }),
     webhooks: Type.Object(

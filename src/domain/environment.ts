@@ -43,13 +43,30 @@ export interface EnvironmentError {
   message: string;
 }
 
+/** What an environment started from, exactly: enough to make the same one again (`from`). */
+export interface Provenance {
+  /** Revision of the image definition the build was made from (1 is the image.yaml file). */
+  imageRevision: number;
+  /** The build's tag, `repository:inputs-hash`. */
+  imageTag: string;
+  /** The build's image id (sha256 of its config). */
+  imageDigest: string;
+  /** `name → exact version` of the asked packages, from dpkg or rpm. */
+  packages: Record<string, string>;
+}
+
 export interface EnvironmentRecord {
   id: string;
   state: EnvironmentState;
   kind: EnvironmentKind;
   image: string;
+  /** The exact build to start from, when asked (`from`); otherwise the image's serving build. */
+  imageTag?: string;
   packages: string[];
   resources: Resources;
+  /** The environment this one recreates (`from`). */
+  from?: string;
+  provenance?: Provenance;
   ticket: TicketRef;
   note?: string;
   /** Name of the token (or ticket system) that asked for it. */

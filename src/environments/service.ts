@@ -15,7 +15,10 @@ import type { SecretBox } from '../secrets/secretBox.js';
 
 export interface CreateEnvironmentInput {
   ticket: TicketRef;
-  image: string;
+  /** Required unless `from` is given. */
+  image?: string;
+  /** Recreate this environment exactly: its image build and its installed package versions. */
+  from?: string;
   kind?: EnvironmentKind;
   packages?: string[];
   ttl?: string;
@@ -56,7 +59,35 @@ export function newEnvironmentId(): string {
 export function createEnvironmentService(deps: EnvironmentServiceDeps): EnvironmentService {
   const { config, clock, catalog, store, events, queues } = deps;
 
-  function validate(input: CreateEnvironmentInput): Omit<EnvironmentRecord, 'id' | 'requester' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'state'> & { ttlSeconds: number } {
+  /**
+   * `from`: the source's kind, image, resources and exact build, and its packages pinned to the
+   * versions that were installed. Asking for another image, kind or packages at the same time is
+   * a contradiction, refused rather than guessed.
+   */
+  async function recreation(input: CreateEnvironmentInput): Promise<CreateEnvironmentInput & { imageTag?: string }> {
+    if (input.from === undefined) return input;
+    for (const field of ['image', 'kind', 'packages'] as const) {
+      if (input[field] !== undefined) throw new ValidationError(`${field}: leave it out with from, which recreates ${input.from} exactly`, field);
+    }
+    const source = await store.get(input.from);
+    if (!source) throw new ValidationError(`from: environment ${input.from} does not exist`, 'from');
+    const p = source.provenance;
+    if (!p) throw new ValidationError(`from: environment ${input.from} has no recorded build and package versions (it never became ready, or is a VM)`, 'from');
+    const image = catalog.get(source.image);
+    if (!image) throw new ValidationError(`from: image ${source.image} of ${input.from} left the catalog`, 'from');
+    const pin = image.family === 'rhel' ? '-' : '=';
+    return {
+      ...input,
+      image: source.image,
+      kind: source.kind,
+      packages: Object.entries(p.packages).map(([name, version]) => `${name}${pin}${version}`),
+      resources: input.resources ?? source.resources,
+      imageTag: p.imageTag,
+    };
+  }
+
+  function validate(input: CreateEnvironmentInput & { imageTag?: string }): Omit<EnvironmentRecord, 'id' | 'requester' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'state'> & { ttlSeconds: number } {
+    if (input.image === undefined) throw new ValidationError('image: is required (or from, to recreate an environment)', 'image');
     const image = catalog.get(input.image);
     if (!image) {
       throw new ValidationError(`image "${input.image}" is not in the catalog; known images: ${catalog.list().map((i) => i.name).join(', ')}`, 'image');
@@ -66,7 +97,10 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
     if (kind === 'container' && !image.container) throw new ValidationError(`image "${image.name}" has no container settings; ask for kind "vm"`, 'kind');
     const packages = validatePackages(input.packages ?? [], image.family);
     const ttlSeconds = input.ttl === undefined ? config.ttl.defaultSeconds : parseBoundedTtl(input.ttl, config.ttl.maxSeconds);
-    return { kind, image: image.name, packages, ticket: input.ticket, ...(input.note ? { note: input.note } : {}), resources: resourcesFor(kind, input.resources, image.vm), ttlSeconds };
+    return {
+      kind, image: image.name, packages, ticket: input.ticket, ...(input.note ? { note: input.note } : {}), resources: resourcesFor(kind, input.resources, image.vm), ttlSeconds,
+      ...(input.imageTag ? { imageTag: input.imageTag } : {}), ...(input.from ? { from: input.from } : {}),
+    };
   }
 
   function resourcesFor(kind: EnvironmentKind, asked: Partial<Resources> = {}, vm?: { cpus: number; memoryMb: number; diskGb: number }): Resources {
@@ -110,7 +144,8 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
 
   return {
     async request(input, actor, idempotencyKey) {
-      const valid = validate(input);
+      await catalog.refresh?.();
+      const valid = validate(await recreation(input));
       const { ttlSeconds, ...fields } = valid;
       const now = clock.now();
       const record: EnvironmentRecord = {

@@ -32,7 +32,9 @@ export const ResourcesSchema = Type.Object(
 export const CreateEnvironmentBody = Type.Object(
   {
     ticket: TicketSchema,
-    image: Type.String({ minLength: 1, maxLength: 64 }),
+    // Required unless `from` names the environment to recreate.
+    image: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    from: Type.Optional(Type.String({ pattern: '^env-[0-9a-f]{1,32}$', description: 'an environment to recreate exactly: same build, same package versions' })),
     kind: Type.Optional(KindSchema),
     // Each name is checked against the image family's rules after the schema.
     packages: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 100 })),
@@ -77,6 +79,14 @@ export const EnvironmentSchema = Type.Object(
     destroyRequested: Type.Optional(Type.Boolean()),
     access: Type.Optional(PublicAccessSchema),
     error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+    imageTag: Type.Optional(Type.String()),
+    from: Type.Optional(Type.String()),
+    provenance: Type.Optional(Type.Object({
+      imageRevision: Type.Integer(),
+      imageTag: Type.String(),
+      imageDigest: Type.String(),
+      packages: Type.Record(Type.String(), Type.String()),
+    })),
   },
 );
 

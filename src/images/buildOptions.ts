@@ -1,17 +1,28 @@
+import type Docker from 'dockerode';
+import type { RegistrySettings } from './registry.js';
+
+/** Package mirrors per family: where debootstrap and the images' package sources point. */
+export interface Mirrors {
+  /** REPRO_DEBIAN_MIRROR. */
+  debian: string;
+  /** Security archive for Debian images; empty leaves it out. */
+  debianSecurity: string;
+  /** REPRO_UBUNTU_MIRROR. */
+  ubuntu: string;
+  /** Security archive for Ubuntu images; empty leaves it out. */
+  ubuntuSecurity: string;
+}
+
 /** What image builds need from the configuration, and where they report progress. */
 export interface BuildOptions {
-  /** Debian package mirror (REPRO_DEBIAN_MIRROR) for debootstrap and the images' apt sources. */
-  mirror: string;
-  /** Security archive for the images' apt sources; empty leaves it out. */
-  securityMirror: string;
+  docker: Docker;
+  mirrors: Mirrors;
   /** Scratch space for debootstrap: a local filesystem that allows exec and device nodes. */
   workDir: string;
-  /** Rebuild catalog images without the layer cache (refreshes their package lists). */
+  /** Bases are pulled from it when missing; builds are pushed to it and pulled from it instead of rebuilt. */
+  registry?: RegistrySettings;
+  /** Rebuild without the layer cache (refreshes package lists); the content hash stays the same. */
   noCache?: boolean;
-  /** Log every build line; otherwise only the Dockerfile steps (a failure still shows its tail). */
-  verbose?: boolean;
-  /** Environment of the docker CLI, e.g. with DOCKER_HOST. */
-  env?: NodeJS.ProcessEnv;
   log: (line: string) => void;
 }
 
@@ -19,4 +30,20 @@ export interface BuildOptions {
 export function defaultSecurityMirror(mirror: string): string {
   const url = new URL(mirror);
   return url.hostname === 'deb.debian.org' ? `${url.protocol}//${url.host}/debian-security` : '';
+}
+
+/** Ubuntu's own archive has its security pocket on security.ubuntu.com; a mirror usually carries it. */
+export function defaultUbuntuSecurityMirror(mirror: string): string {
+  const url = new URL(mirror);
+  return url.hostname === 'archive.ubuntu.com' ? `${url.protocol}//security.ubuntu.com/ubuntu` : '';
+}
+
+/** The mirrors from the configuration; the security archives are build settings of their own. */
+export function mirrorsFrom(config: { debianMirror: string; ubuntuMirror: string }, env: NodeJS.ProcessEnv = process.env): Mirrors {
+  return {
+    debian: config.debianMirror,
+    debianSecurity: env['REPRO_DEBIAN_SECURITY_MIRROR'] ?? defaultSecurityMirror(config.debianMirror),
+    ubuntu: config.ubuntuMirror,
+    ubuntuSecurity: env['REPRO_UBUNTU_SECURITY_MIRROR'] ?? defaultUbuntuSecurityMirror(config.ubuntuMirror),
+  };
 }

@@ -1,15 +1,19 @@
-/** The typed image catalog loaded from images/<name>/image.yaml. */
-export type PackageFamily = 'debian' | 'rhel';
+/** The typed image catalog loaded from images/<name>/image.yaml (and admin changes kept in Redis). */
+export const PACKAGE_FAMILIES = ['debian', 'rhel', 'ubuntu'] as const;
+export type PackageFamily = (typeof PACKAGE_FAMILIES)[number];
+
+export const PACKAGE_MANAGERS = ['apt', 'dnf', 'yum'] as const;
+export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
 
 export interface ContainerImageSettings {
   /** Dockerfile relative to the image folder. */
   dockerfile: string;
-  /** Tag the catalog image is built as, e.g. `repro/debian-12:latest`. */
+  /** Floating tag moved to the latest successful build, e.g. `repro/debian-12:latest`; builds are also tagged by content hash. */
   tag: string;
   /** Base image the Dockerfile starts FROM, e.g. `debian:12`. */
   base: string;
-  /** How to make `base` without a registry: debootstrap this suite from the configured mirror. */
-  bootstrap?: { suite: string; variant?: string };
+  /** How to make `base` without a registry: debootstrap this suite from the family's mirror, or (rhel) `dnf --installroot` from `repository`. */
+  bootstrap?: { suite: string; variant?: string; repository?: string; gpgKey?: string };
 }
 
 export interface VmImageSettings {
@@ -23,6 +27,10 @@ export interface VmImageSettings {
   memoryMb: number;
   diskGb: number;
   user: string;
+  /** The official cloud image `disk` is fetched from, and its checksum (`sha256:…` or a checksum list URL). */
+  cloudImage?: { url: string; checksum: string };
+  /** cloud-config merged into the seed. */
+  cloudInit?: Record<string, unknown>;
 }
 
 export interface CatalogImage {
@@ -31,6 +39,10 @@ export interface CatalogImage {
   distribution: string;
   version: string;
   family: PackageFamily;
+  /** Absent: the family's default (apt for debian/ubuntu, dnf for rhel); centos-7 says yum. */
+  packageManager?: PackageManager;
+  /** Packages baked into the image on top of the family's support tools; absent means none. */
+  packages?: string[];
   container?: ContainerImageSettings;
   vm?: VmImageSettings;
   /** Folder holding image.yaml. */
@@ -40,4 +52,14 @@ export interface CatalogImage {
 export interface Catalog {
   list(): CatalogImage[];
   get(name: string): CatalogImage | undefined;
+  /** Rereads definitions kept outside the files (the live catalog's Redis); absent for a fixed catalog. */
+  refresh?(): Promise<void>;
+}
+
+export function packageManagerOf(image: Pick<CatalogImage, 'family' | 'packageManager'>): PackageManager {
+  return image.packageManager ?? (image.family === 'rhel' ? 'dnf' : 'apt');
+}
+
+export function kindsOf(image: Pick<CatalogImage, 'container' | 'vm'>): Array<'container' | 'vm'> {
+  return [...(image.container ? (['container'] as const) : []), ...(image.vm ? (['vm'] as const) : [])];
 }

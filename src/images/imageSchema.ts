@@ -1,5 +1,6 @@
 /** The shape of images/<name>/image.yaml, checked before anything is built or provisioned from it. */
 import { Type, type Static } from '@sinclair/typebox';
+import { PACKAGE_FAMILIES, PACKAGE_MANAGERS } from './catalog.js';
 
 const NonEmpty = Type.String({ minLength: 1 });
 // YAML reads `version: 12` as a number; both spellings mean the same release.
@@ -17,8 +18,12 @@ export const ContainerSettingsSchema = Type.Object(
     bootstrap: Type.Optional(
       Type.Object(
         {
-          suite: Type.String({ pattern: '^[a-z][a-z0-9-]*$', description: 'a suite name such as bookworm' }),
+          suite: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'a suite name such as bookworm (debian/ubuntu), a release such as 9 (rhel)' }),
           variant: Type.Optional(Type.String({ pattern: '^[a-z-]+$', description: 'a debootstrap variant such as minbase' })),
+          /** rhel: the dnf repository (BaseOS of a mirror) `dnf --installroot` installs from. */
+          repository: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http(s) URL' })),
+          /** rhel: the repository's signing key; without it packages are not signature-checked. */
+          gpgKey: Type.Optional(Type.String({ pattern: '^(https?|file)://[^\\s]+$', description: 'an http(s) or file URL' })),
         },
         { additionalProperties: false },
       ),
@@ -37,6 +42,19 @@ export const VmSettingsSchema = Type.Object(
     memoryMb: Type.Integer({ minimum: 128 }),
     diskGb: Type.Integer({ minimum: 1 }),
     user: Type.String({ pattern: '^[a-z_][a-z0-9_-]*$', description: 'a login name' }),
+    /** The distribution's official cloud image, fetched into `disk` by scripts/fetch-vm-images.ts. */
+    cloudImage: Type.Optional(Type.Object(
+      {
+        url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http(s) URL' }),
+        checksum: Type.String({
+          pattern: '^(sha256:[0-9a-f]{64}|https?://[^\\s]+)$',
+          description: 'sha256:<hex>, or the URL of the distribution\'s checksum list naming the file',
+        }),
+      },
+      { additionalProperties: false },
+    )),
+    /** cloud-config merged into the seed (e.g. yum_repos for the CentOS 7 vault); keys repro writes itself are refused. */
+    cloudInit: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z_]+$' }), Type.Unknown())),
   },
   { additionalProperties: false },
 );
@@ -47,7 +65,10 @@ export const ImageSchema = Type.Object(
     description: NonEmpty,
     distribution: NonEmpty,
     version: Version,
-    family: Type.Union([Type.Literal('debian'), Type.Literal('rhel')]),
+    family: Type.Union(PACKAGE_FAMILIES.map((f) => Type.Literal(f))),
+    packageManager: Type.Optional(Type.Union(PACKAGE_MANAGERS.map((m) => Type.Literal(m)))),
+    // Each entry is checked against the family's package rules after the schema.
+    packages: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
     container: Type.Optional(ContainerSettingsSchema),
     vm: Type.Optional(VmSettingsSchema),
   },

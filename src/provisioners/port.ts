@@ -20,6 +20,8 @@ export interface ProvisionSpec {
   instance?: string;
   ticket: Pick<TicketRef, 'system' | 'id'>;
   image: CatalogImage;
+  /** The exact build to start from (`repository:inputs-hash`); the image's floating tag when absent. */
+  imageTag?: string;
   packages: string[];
   limits: ResourceLimits;
 }
@@ -29,6 +31,10 @@ export interface ProvisionResult {
   access: Access & AccessSecrets;
   /** Recorded on the environment, e.g. the engine that applied a VM. */
   engine: string;
+  /** `name → exact version` of the asked packages, from the family's package database. */
+  installed?: Record<string, string>;
+  /** The image the environment runs, as the engine identifies it (container image id). */
+  imageRef?: { tag: string; digest: string };
 }
 
 /** One line of progress, streamed into the environment's events. */

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { EnvironmentKind, EnvironmentRecord } from '../domain/environment.js';
 import type { Keys } from '../store/keys.js';
 import { jobIds, queueNames } from './names.js';
-import type { DestroyJob, ExpireJob, ProvisionJob } from './payloads.js';
+import type { BuildJob, DestroyJob, ExpireJob, ProvisionJob } from './payloads.js';
 
 export interface QueueOptions {
   provisionAttempts: number;
@@ -14,6 +14,8 @@ export interface Queues {
   destroy(env: Pick<EnvironmentRecord, 'id' | 'hostId'>, reason: string, fallbackHost: string): Promise<void>;
   /** Schedules the TTL: a delayed expire job at expiresAt; a previous one for another time is removed. */
   scheduleExpiry(env: Pick<EnvironmentRecord, 'id' | 'expiresAt'>, previousExpiresAt?: string): Promise<void>;
+  /** Queues an image build; the job id is the build id. */
+  build(buildId: string): Promise<void>;
   hasJob(queue: string, jobId: string): Promise<boolean>;
   /** Counts of waiting/active/delayed/failed jobs per queue, for /metrics. */
   depths(): Promise<Array<{ queue: string; state: string; count: number }>>;
@@ -64,6 +66,12 @@ export function createQueues(connection: Redis, k: Keys, opts: QueueOptions): Qu
       }
       const data: ExpireJob = { envId: env.id, expiresAt: env.expiresAt };
       await q.add('expire', data, { ...KEEP, jobId: jobIds.expire(env.id, at), delay: Math.max(0, at - Date.now()), attempts: 5, backoff: { type: 'exponential', delay: 1000 } });
+    },
+
+    async build(buildId) {
+      const data: BuildJob = { buildId };
+      // One attempt: a failed build is a result (its log says why), an admin asks again.
+      await get(queueNames.imageBuild).add('build', data, { ...KEEP, jobId: buildId, attempts: 1 });
     },
 
     async hasJob(queue, jobId) {

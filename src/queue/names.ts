@@ -8,6 +8,8 @@ export const queueNames = {
   maintenance: (hostId: string) => `maintenance-${hostId}`,
   expire: 'expire',
   notify: 'notify',
+  /** Image builds: any worker beside a Docker engine takes them, one at a time. */
+  imageBuild: 'image-build',
 } as const;
 
 /** Job ids derive from the environment id so the same step is never queued twice. */

@@ -10,6 +10,9 @@ export type DestroyJob = Static<typeof DestroyJob>;
 export const ExpireJob = Type.Object({ envId: Type.String({ minLength: 1 }), expiresAt: Type.String() });
 export type ExpireJob = Static<typeof ExpireJob>;
 
+export const BuildJob = Type.Object({ buildId: Type.String({ pattern: '^build-[0-9a-f]+$' }) });
+export type BuildJob = Static<typeof BuildJob>;
+
 /** Job data crosses process boundaries; check it before trusting it. */
 export function parsePayload<T extends Parameters<typeof Value.Check>[0]>(schema: T, data: unknown): Static<T> {
   if (!Value.Check(schema, data)) throw new Error(`malformed job payload: ${JSON.stringify(data)}`);

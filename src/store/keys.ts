@@ -11,6 +11,16 @@ export function keys(prefix: string) {
     tokenNames: `${prefix}:tokens:names`,
     /** name → when its token last authenticated a request. */
     tokenLastUsed: `${prefix}:tokens:last-used`,
+    /** Image definitions changed through the API: name → JSON {revision, document, updatedAt, updatedBy}. */
+    imageDefinitions: `${prefix}:images:definitions`,
+    /** Each change of an image definition: JSON {revision, at, by, diff}, oldest first. */
+    imageHistory: (name: string) => `${prefix}:image:${name}:history`,
+    /** Build ids of an image, newest first. */
+    imageBuilds: (name: string) => `${prefix}:image:${name}:builds`,
+    /** The build an image serves: JSON of its last successful build. */
+    imageCurrent: (name: string) => `${prefix}:image:${name}:current`,
+    build: (id: string) => `${prefix}:build:${id}`,
+    buildLog: (id: string) => `${prefix}:build:${id}:log`,
     /** BullMQ's own prefix: queues live beside our records. */
     queues: `${prefix}:q`,
   };

@@ -39,6 +39,13 @@ export function renderComment(kind: CommentKind, locale: Locale, data: CommentDa
       else if (access?.host) lines.push(`${t.connect}: ssh ${access.user ? `${access.user}@` : ''}${access.host}${access.port ? ` -p ${access.port}` : ''}`);
       if (env && api) lines.push(`${t.exec}: POST ${api}/v1/environments/${env.id}/exec`, `${t.details}: ${api}/v1/environments/${env.id}`);
       if (env) lines.push(`${t.image}: ${env.image}${data.imageLabel ? ` (${data.imageLabel})` : ''}`);
+      const p = env?.provenance;
+      if (p) {
+        lines.push(`${t.build}: ${p.imageTag} (${t.revision} ${p.imageRevision}, ${p.imageDigest.slice(0, 19)})`);
+        const installed = Object.entries(p.packages).map(([name, version]) => `${name} ${version}`);
+        if (installed.length > 0) lines.push(`${t.installed}: ${installed.join(', ')}`);
+        if (api) lines.push(`${t.recreate}: POST ${api}/v1/environments {"from": "${env.id}", "ticket": …}`);
+      }
       if (env) lines.push(`${t.expires}: ${when(env.expiresAt)}`);
       if (env && api) lines.push(`${t.extend}: POST ${api}/v1/environments/${env.id}/extend {"ttl": "1d"}`);
       return lines.join('\n');
@@ -86,6 +93,10 @@ const FR = {
   exec: 'Exécuter une commande',
   details: 'Détails',
   image: 'Image',
+  build: 'Construction',
+  revision: 'révision',
+  installed: 'Versions installées',
+  recreate: 'Recréer à l’identique',
   expires: 'Expire le',
   extend: 'Prolonger',
   failed: 'La création de l’environnement a échoué ; rien n’a été laissé en place.',
@@ -119,6 +130,10 @@ const EN: typeof FR = {
   exec: 'Run a command',
   details: 'Details',
   image: 'Image',
+  build: 'Build',
+  revision: 'revision',
+  installed: 'Installed versions',
+  recreate: 'Recreate exactly',
   expires: 'Expires',
   extend: 'Extend',
   failed: 'Creating the environment failed; nothing was left behind.',

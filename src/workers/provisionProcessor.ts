@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Clock } from '../clock.js';
-import type { EnvironmentRecord } from '../domain/environment.js';
+import type { EnvironmentRecord, Provenance } from '../domain/environment.js';
+import type { BuildStore } from '../images/buildStore.js';
 import { ReproError, isRetryable } from '../errors.js';
 import type { Catalog } from '../images/catalog.js';
 import type { Metrics } from '../metrics.js';
@@ -19,6 +20,7 @@ export interface ProvisionDeps {
   pidsLimit: number;
   clock: Clock;
   catalog: Catalog;
+  builds: BuildStore;
   store: EnvironmentStore;
   events: EventStore;
   queues: Queues;
@@ -28,6 +30,33 @@ export interface ProvisionDeps {
 }
 
 const ACTOR = SYSTEM_ACTORS.worker;
+const BUILD_WAIT_MS = 60 * 60_000;
+const BUILD_POLL_MS = 1000;
+
+/**
+ * The build a container environment starts from: the exact one it asks for (`from`), else the
+ * image's serving build, waiting first for a build under way (pre-warm, an admin's build) so
+ * the environment gets it instead of failing or taking an older one. Undefined when the image
+ * has no recorded build: the provisioner then runs the image's floating tag.
+ */
+async function servingBuild(deps: ProvisionDeps, env: EnvironmentRecord, progress: (line: string) => void): Promise<{ tag: string; revision: number } | undefined> {
+  if (env.imageTag) {
+    const source = env.from ? await deps.store.get(env.from) : undefined;
+    return { tag: env.imageTag, revision: source?.provenance?.imageRevision ?? 1 };
+  }
+  let last = (await deps.builds.list(env.image, 1))[0];
+  if (last && (last.state === 'queued' || last.state === 'running')) {
+    progress(`waiting for build ${last.id} of image ${env.image} (${last.state})`);
+    const deadline = Date.now() + BUILD_WAIT_MS;
+    while (last && (last.state === 'queued' || last.state === 'running') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, BUILD_POLL_MS));
+      last = await deps.builds.get(last.id);
+    }
+    progress(`build ${last?.id ?? ''} ${last?.state ?? 'gone'}`);
+  }
+  const current = await deps.builds.current(env.image);
+  return current ? { tag: current.tag, revision: current.revision } : undefined;
+}
 
 /** One provision attempt. Errors tell BullMQ whether to retry; the last failure gives up to destroying. */
 export function createProvisionProcessor(deps: ProvisionDeps) {
@@ -60,25 +89,33 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
       return;
     }
 
+    await deps.catalog.refresh?.();
     const image = deps.catalog.get(env.image);
     try {
       if (!image) throw new ReproError('image_missing', `image ${env.image} left the catalog`, { retryable: false });
       const progress = (line: string) => {
         void events.append(envId, { type: 'progress', actor: ACTOR, message: line.slice(0, 2000) }).catch(() => undefined);
       };
+      const build = env.kind === 'container' ? await servingBuild(deps, env, progress) : undefined;
       const result = await provisioner.create(
-        { envId, instance: deps.instance, ticket: env.ticket, image, packages: env.packages, limits: { ...env.resources, pids: deps.pidsLimit } },
+        {
+          envId, instance: deps.instance, ticket: env.ticket, image, packages: env.packages, limits: { ...env.resources, pids: deps.pidsLimit },
+          ...(build?.tag ? { imageTag: build.tag } : {}),
+        },
         progress,
       );
       const readyAt = deps.clock.now();
       // The record (listings, GET, ticket comments) gets the public part; secrets are sealed apart.
       const { privateKey, ...access } = result.access;
       const sealed = privateKey === undefined ? {} : { [SEALED_ACCESS]: deps.secrets.seal(JSON.stringify({ privateKey }), envId) };
+      const provenance: Provenance | undefined = result.imageRef
+        ? { imageRevision: build?.revision ?? 1, imageTag: result.imageRef.tag, imageDigest: result.imageRef.digest, packages: result.installed ?? {} }
+        : undefined;
       const done = await store.transition(envId, {
         to: 'ready',
         from: ['provisioning'],
         divertOnDestroyRequest: 'destroying',
-        patch: { access, engine: result.engine, readyAt: readyAt.toISOString(), ...sealed },
+        patch: { access, engine: result.engine, readyAt: readyAt.toISOString(), ...sealed, ...(provenance ? { provenance } : {}) },
         event: { type: 'ready', actor: ACTOR, message: `ready: ${access.command ?? access.name}` },
       });
       if (done.ok && done.to === 'destroying') {

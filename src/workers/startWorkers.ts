@@ -1,8 +1,17 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Worker, type Job, type Processor } from 'bullmq';
+import Docker from 'dockerode';
 import type { Redis } from 'ioredis';
 import type { EnvironmentKind } from '../domain/environment.js';
 import type { Provisioner } from '../provisioners/port.js';
 import { queueNames } from '../queue/names.js';
+import { BuildJob, parsePayload } from '../queue/payloads.js';
+import { mirrorsFrom } from '../images/buildOptions.js';
+import { prewarm } from '../images/prewarm.js';
+import { runBuild, type RunBuildDeps } from '../images/runBuild.js';
+import { tagsInUse } from '../images/tagsInUse.js';
+import { dockerClientOptions } from '../provisioners/docker/dockerClientOptions.js';
 import type { Deps } from '../deps.js';
 import { startTicketWorkers } from '../tickets/startTicketWorkers.js';
 import { createDestroyProcessor } from './destroyProcessor.js';
@@ -31,6 +40,19 @@ export async function startWorkers(deps: Deps, connection: Redis): Promise<Worke
   const provisioners = deps.provisioners as Partial<Record<EnvironmentKind, Provisioner>>;
   for (const [kind, provisioner] of Object.entries(provisioners) as Array<[EnvironmentKind, Provisioner]>) {
     add(queueNames.provision(kind), createProvisionProcessor({ ...deps, hostId: config.hostId, instance: config.redisPrefix, pidsLimit: config.limits.pids, provisioner }), config.provisionConcurrency);
+  }
+  // Builds need the Docker engine: hosts serving containers take them, one at a time (disk- and CPU-bound).
+  if (provisioners.container) {
+    const clientOptions = dockerClientOptions(config.dockerHost);
+    const docker = clientOptions ? new Docker(clientOptions) : new Docker();
+    const buildDeps: RunBuildDeps = {
+      catalog: deps.catalog, builds: deps.builds, clock: deps.clock, hostId: config.hostId, keepBuilds: config.images.keepBuilds,
+      build: { docker, mirrors: mirrorsFrom(config), workDir: join(config.dataDir, 'tmp'), ...(config.images.registry ? { registry: config.images.registry } : {}) },
+      tagsInUse: () => tagsInUse(deps.store),
+    };
+    await mkdir(buildDeps.build.workDir, { recursive: true });
+    add(queueNames.imageBuild, async (job: Job) => runBuild(buildDeps, parsePayload(BuildJob, job.data).buildId), 1);
+    await prewarm(config.images.prewarm, { catalog: deps.catalog, builds: deps.builds, queueBuild: (id) => deps.queues.build(id) }, (m) => log.warn(m));
   }
   add(queueNames.destroy(config.hostId), createDestroyProcessor({ ...deps, provisioners }), 10);
   add(queueNames.expire, createExpireProcessor(deps), 5);

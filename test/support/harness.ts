@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../src/config/loadConfig.js';
 import { buildDeps, type Deps } from '../../src/deps.js';
 import type { EnvironmentKind } from '../../src/domain/environment.js';
 import { buildApp } from '../../src/http/buildApp.js';
-import { loadCatalog } from '../../src/images/loadCatalog.js';
+import { readCatalog, staticCatalog } from '../../src/images/loadCatalog.js';
 import type { Provisioner } from '../../src/provisioners/port.js';
 import { startWorkers, type Workers } from '../../src/workers/startWorkers.js';
 
@@ -30,7 +30,7 @@ export interface Harness {
  * A whole service against the real Redis, under a fresh key prefix (and host id, so queues are
  * private too); everything it wrote is deleted on close.
  */
-export async function startHarness(opts: { provisioners?: Partial<Record<EnvironmentKind, Provisioner>>; env?: Record<string, string>; workers?: boolean; log?: Logger } = {}): Promise<Harness> {
+export async function startHarness(opts: { provisioners?: Partial<Record<EnvironmentKind, Provisioner>>; env?: Record<string, string>; workers?: boolean; log?: Logger; imagesDir?: string } = {}): Promise<Harness> {
   const id = randomBytes(4).toString('hex');
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const config = loadConfig({
@@ -42,8 +42,10 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
     REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     ...opts.env,
   });
-  const catalog = await loadCatalog(join(import.meta.dirname, '../../images'));
-  const deps = buildDeps({ config, catalog, provisioners: opts.provisioners ?? {}, log: opts.log ?? pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }) });
+  // As the service does: broken definitions are reported, the valid ones served.
+  const { images, broken } = await readCatalog(opts.imagesDir ?? join(import.meta.dirname, '../../images'));
+  const deps = buildDeps({ config, catalog: staticCatalog(images), brokenImages: broken, provisioners: opts.provisioners ?? {}, log: opts.log ?? pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }) });
+  await deps.catalog.refresh();
   await deps.tokens.register(adminToken, 'admin', 'admin');
   const requesterToken = await deps.tokens.issue('alice', 'requester');
   const app = await buildApp(deps);

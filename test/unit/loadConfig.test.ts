@@ -87,6 +87,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('reads the image settings: mirrors per family, kept builds, pre-warm list and registry', () => {
+    expect(loadConfig({}).images).toEqual({ keepBuilds: 3, prewarm: [] });
+    expect(loadConfig({}).ubuntuMirror).toBe('http://archive.ubuntu.com/ubuntu');
+    const c = loadConfig({
+      REPRO_UBUNTU_MIRROR: 'http://mirror.example/ubuntu', REPRO_IMAGE_KEEP_BUILDS: '5', REPRO_IMAGE_PREWARM: 'debian-12, rocky-9',
+      REPRO_IMAGE_REGISTRY: 'registry.example:5000', REPRO_IMAGE_REGISTRY_USERNAME: 'repro', REPRO_IMAGE_REGISTRY_PASSWORD: 'not-a-real-secret',
+    });
+    expect(c.ubuntuMirror).toBe('http://mirror.example/ubuntu');
+    expect(c.images).toEqual({ keepBuilds: 5, prewarm: ['debian-12', 'rocky-9'], registry: { url: 'registry.example:5000', username: 'repro', password: 'not-a-real-secret' } });
+  });
+
+  it.each([
+    [{ REPRO_IMAGE_REGISTRY: 'https://registry.example' }, /images.registry.url \(REPRO_IMAGE_REGISTRY\)/],
+    [{ REPRO_IMAGE_KEEP_BUILDS: '0' }, /images.keepBuilds \(REPRO_IMAGE_KEEP_BUILDS\)/],
+    [{ REPRO_IMAGE_PREWARM: 'Debian 12' }, /images.prewarm/],
+    [{ REPRO_UBUNTU_MIRROR: 'ftp://x' }, /ubuntuMirror \(REPRO_UBUNTU_MIRROR\)/],
+  ])('fails fast on a bad image setting: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('rejects unknown keys in the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'repro-config-'));
     const file = join(dir, 'repro.yaml');

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { ValidationError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
-import { environmentFor, listRequesterFilter } from '../../auth/policy.js';
+import { canActOn, environmentFor, listRequesterFilter } from '../../auth/policy.js';
 import { principalOf } from '../plugins/auth.js';
 import { AccessSchema, CreateEnvironmentBody, EnvironmentSchema, ErrorSchema, EventSchema, IdParams, StateSchema, errorResponses } from '../schemas.js';
 import { streamEvents } from './streamEvents.js';
@@ -41,8 +41,15 @@ export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => asyn
       response: { 202: EnvironmentSchema, 200: EnvironmentSchema, ...errorResponses, 429: ErrorSchema },
     },
   }, async (request, reply) => {
-    const actor = principalOf(request).name;
-    const { record, created } = await service.request(request.body, actor, request.headers['idempotency-key']);
+    const principal = principalOf(request);
+    const from = request.body.from;
+    // `from` reads another environment's build and packages: only one the caller may act on,
+    // and one it may not answers like a missing one.
+    if (from !== undefined) {
+      const source = await store.get(from);
+      if (!source || !canActOn(principal, source)) throw new ValidationError(`from: environment ${from} does not exist`, 'from');
+    }
+    const { record, created } = await service.request(request.body, principal.name, request.headers['idempotency-key']);
     return reply.status(created ? 202 : 200).header('location', `/v1/environments/${record.id}`).send(record);
   });
 

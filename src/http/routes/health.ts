@@ -2,7 +2,12 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../deps.js';
 
-const Check = Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) });
+const Check = Type.Object({
+  status: Type.String(),
+  checks: Type.Record(Type.String(), Type.String()),
+  /** Image definitions that did not load: listed, but the valid ones are served, so readiness holds. */
+  brokenImages: Type.Optional(Type.Array(Type.Object({ file: Type.String(), field: Type.Optional(Type.String()), message: Type.String() }))),
+});
 
 export const healthRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/healthz', { config: { auth: 'public' }, schema: { tags: ['health'], summary: 'Liveness', response: { 200: Check } } },
@@ -26,7 +31,8 @@ export const healthRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (ap
       }
     }));
     const ok = Object.values(checks).every((v) => v === 'ok');
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+    const brokenImages = deps.catalog.broken();
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks, ...(brokenImages.length > 0 ? { brokenImages } : {}) });
   });
 
   app.get('/metrics', { config: { auth: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {

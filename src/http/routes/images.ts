@@ -1,34 +1,169 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { stringify as toYaml } from 'yaml';
 import type { Deps } from '../../deps.js';
-import type { CatalogImage } from '../../images/catalog.js';
-import { IdParams, errorResponses } from '../schemas.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import type { BuildRecord } from '../../images/buildStore.js';
+import { kindsOf, packageManagerOf, type CatalogImage } from '../../images/catalog.js';
+import { definitionOf } from '../../images/definitionOf.js';
+import { diffDefinitions } from '../../images/diffDefinitions.js';
+import { checkImageFiles } from '../../images/loadCatalog.js';
+import { validateImageDocument } from '../../images/parseImage.js';
+import { principalOf } from '../plugins/auth.js';
+import { errorResponses } from '../schemas.js';
+import { streamBuildLog } from './streamBuildLog.js';
 
-const ImageSchema = Type.Object({
+const NameParams = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,62}$' }) });
+const BuildParams = Type.Object({ name: NameParams.properties.name, id: Type.String({ pattern: '^build-[0-9a-f]{1,32}$' }) });
+
+const BuildSchema = Type.Object({
+  id: Type.String(), image: Type.String(), revision: Type.Integer(), state: Type.String(), requestedBy: Type.String(), requestedAt: Type.String(),
+  startedAt: Type.Optional(Type.String()), finishedAt: Type.Optional(Type.String()), hostId: Type.Optional(Type.String()),
+  tag: Type.Optional(Type.String()), digest: Type.Optional(Type.String()), size: Type.Optional(Type.Integer()),
+  inputs: Type.Optional(Type.String()), cached: Type.Optional(Type.Boolean()), error: Type.Optional(Type.String()),
+});
+
+const ImageSummary = Type.Object({
   name: Type.String(),
   description: Type.String(),
   distribution: Type.String(),
   version: Type.String(),
   family: Type.String(),
+  packageManager: Type.String(),
   kinds: Type.Array(Type.String()),
+  packages: Type.Array(Type.String()),
+  /** Definition revision: 1 is the file; each change through the API adds one. */
+  revision: Type.Integer(),
+  source: Type.String({ description: 'file, or api when an admin changed it (Redis wins over the file)' }),
+  state: Type.String({ description: 'ready, building, failed or not-built' }),
+  current: Type.Optional(Type.Object({
+    buildId: Type.String(), revision: Type.Integer(), tag: Type.String(), digest: Type.String(), size: Type.Integer(), builtAt: Type.String(),
+  })),
+  lastBuild: Type.Optional(BuildSchema),
 });
 
-const view = (i: CatalogImage) => ({
-  name: i.name, description: i.description, distribution: i.distribution, version: i.version, family: i.family,
-  kinds: [...(i.container ? ['container'] : []), ...(i.vm ? ['vm'] : [])],
-});
+const Broken = Type.Object({ file: Type.String(), field: Type.Optional(Type.String()), message: Type.String() });
+const Change = Type.Object({ path: Type.String(), from: Type.Optional(Type.Unknown()), to: Type.Optional(Type.Unknown()) });
+const HistoryEntry = Type.Object({ revision: Type.Integer(), at: Type.String(), by: Type.String(), diff: Type.Array(Change) });
+
+const ImageDetail = Type.Composite([
+  ImageSummary,
+  Type.Object({
+    definition: Type.Record(Type.String(), Type.Unknown()),
+    builds: Type.Array(BuildSchema),
+    history: Type.Array(HistoryEntry),
+  }),
+]);
 
 export const imageRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
-  app.get('/v1/images', {
-    schema: { tags: ['images'], summary: 'The image catalog', response: { 200: Type.Object({ items: Type.Array(ImageSchema) }), ...errorResponses } },
-  }, async () => ({ items: deps.catalog.list().map(view) }));
+  const { catalog, builds, definitions } = deps;
 
-  app.get('/v1/images/:id', {
-    schema: { tags: ['images'], summary: 'One catalog image', params: IdParams, response: { 200: ImageSchema, ...errorResponses } },
+  async function summary(image: CatalogImage) {
+    const [current, last] = await Promise.all([builds.current(image.name), builds.list(image.name, 1).then((l) => l[0])]);
+    const source = catalog.sourceOf(image.name) ?? { source: 'file', revision: 1 };
+    return {
+      name: image.name, description: image.description, distribution: image.distribution, version: image.version, family: image.family,
+      packageManager: packageManagerOf(image), kinds: kindsOf(image), packages: image.packages ?? [],
+      revision: source.revision, source: source.source, state: stateOf(current !== undefined, last),
+      ...(current ? { current } : {}), ...(last ? { lastBuild: last } : {}),
+    };
+  }
+
+  async function require(name: string): Promise<CatalogImage> {
+    await catalog.refresh();
+    const image = catalog.get(name);
+    if (!image) throw new NotFoundError('image', name);
+    return image;
+  }
+
+  app.get('/v1/images', {
+    schema: {
+      tags: ['images'],
+      summary: 'The image catalog with each image\'s serving build and state, and the definitions that did not load',
+      response: { 200: Type.Object({ items: Type.Array(ImageSummary), broken: Type.Array(Broken) }), ...errorResponses },
+    },
+  }, async () => {
+    await catalog.refresh();
+    return { items: await Promise.all(catalog.list().map(summary)), broken: catalog.broken() };
+  });
+
+  app.get('/v1/images/:name', {
+    schema: {
+      tags: ['images'],
+      summary: 'One image: definition, builds and change history; ?format=yaml exports the definition as image.yaml',
+      params: NameParams,
+      querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('yaml')])) }),
+      response: { 200: ImageDetail, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const image = await require(request.params.name);
+    if (request.query.format === 'yaml') {
+      // A string with a non-JSON type is sent as is; the typed reply only knows the JSON shape.
+      return (reply as FastifyReply).type('application/yaml; charset=utf-8').send(toYaml(definitionOf(image)));
+    }
+    const [base, list, history] = await Promise.all([summary(image), builds.list(image.name), definitions.history(image.name)]);
+    return { ...base, definition: definitionOf(image), builds: list, history };
+  });
+
+  app.put('/v1/images/:name', {
+    config: { auth: 'admin' },
+    schema: {
+      tags: ['images'],
+      summary: 'Admin: replace the definition (the image.yaml document as JSON); makes a new revision recorded with who, when and the diff',
+      params: NameParams,
+      body: Type.Record(Type.String(), Type.Unknown()),
+      response: { 200: ImageDetail, ...errorResponses },
+    },
   }, async (request) => {
-    const image = deps.catalog.get(request.params.id);
-    if (!image) throw new NotFoundError('image', request.params.id);
-    return view(image);
+    const current = await require(request.params.name);
+    const file = catalog.fileImage(current.name);
+    if (!file) throw new NotFoundError('image folder', current.name);
+    const next = validateImageDocument(request.body, current.name, file.dir);
+    await checkImageFiles(next);
+    const diff = diffDefinitions(definitionOf(current), definitionOf(next));
+    if (diff.length > 0) {
+      const revision = catalog.sourceOf(current.name)?.revision ?? 1;
+      await definitions.save(current.name, revision, definitionOf(next), principalOf(request).name, diff);
+    }
+    const image = await require(current.name);
+    const [base, list, history] = await Promise.all([summary(image), builds.list(image.name), definitions.history(image.name)]);
+    return { ...base, definition: definitionOf(image), builds: list, history };
+  });
+
+  app.post('/v1/images/:name/builds', {
+    config: { auth: 'admin' },
+    schema: {
+      tags: ['images'],
+      summary: 'Admin: queue a build of the current definition (a no-op when the same inputs were built)',
+      params: NameParams,
+      response: { 202: BuildSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const image = await require(request.params.name);
+    if (!image.container) throw new ValidationError(`image ${image.name} has no container settings to build`, 'name');
+    const build = await builds.create(image.name, catalog.sourceOf(image.name)?.revision ?? 1, principalOf(request).name);
+    await deps.queues.build(build.id);
+    return reply.status(202).header('location', `/v1/images/${image.name}/builds/${build.id}`).send(build);
+  });
+
+  app.get('/v1/images/:name/builds/:id', {
+    schema: {
+      tags: ['images'],
+      summary: 'A build\'s state and log; with Accept: text/event-stream, the log follows live until the build ends',
+      params: BuildParams,
+      response: { 200: Type.Object({ build: BuildSchema, log: Type.Array(Type.String()) }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const build = await builds.require(request.params.id);
+    if (build.image !== request.params.name) throw new NotFoundError('build', request.params.id);
+    if ((request.headers.accept ?? '').includes('text/event-stream')) return streamBuildLog(deps, build.id, request, reply);
+    return { build, log: (await builds.log(build.id)).map((l) => l.line) };
   });
 };
+
+function stateOf(hasCurrent: boolean, last: BuildRecord | undefined): string {
+  if (last && (last.state === 'queued' || last.state === 'running')) return 'building';
+  if (hasCurrent) return 'ready';
+  return last?.state === 'failed' ? 'failed' : 'not-built';
+}

@@ -66,8 +66,8 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
 
     async create(spec: ProvisionSpec, progress: ProgressSink): Promise<ProvisionResult> {
       checkEnvId(spec.envId);
-      const tag = spec.image.container?.tag;
-      if (tag === undefined) throw new ProviderError(`image ${spec.image.name} has no container settings`, { retryable: false });
+      const tag = spec.imageTag ?? spec.image.container?.tag;
+      if (spec.image.container === undefined || tag === undefined) throw new ProviderError(`image ${spec.image.name} has no container settings`, { retryable: false });
       const name = resourceName(spec.envId);
       const labels = { ...resourceLabels(spec), ...(opts.hostId ? { [HOST_LABEL]: opts.hostId } : {}) };
       let container: Docker.Container;
@@ -91,10 +91,12 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
         }
         throw dockerFailure(err, `creating ${name}`);
       }
+      let installed: Record<string, string> = {};
       try {
         if (spec.packages.length > 0) {
           progress(`installing ${spec.packages.join(' ')}`);
-          await installPackages(container, spec.image.family, spec.packages, progress, installTimeoutMs);
+          installed = await installPackages(container, spec.image, spec.packages, progress, installTimeoutMs);
+          progress(`installed ${Object.entries(installed).map(([n, v]) => `${n} ${v}`).join(', ')}`);
         }
         const check = await execInContainer(container, ['true'], { timeoutMs: READY_TIMEOUT_MS, maxOutputBytes: 4096 });
         if (check.exitCode !== 0) {
@@ -103,8 +105,9 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
       } catch (err) {
         throw dockerFailure(err, `preparing ${name}`);
       }
+      const digest = await container.inspect().then((info) => info.Image, (err: unknown) => { throw dockerFailure(err, `inspecting ${name}`); });
       progress(`ready: docker exec -it ${name} bash`);
-      return { access: { name, command: `docker exec -it ${name} bash` }, engine: 'docker' };
+      return { access: { name, command: `docker exec -it ${name} bash` }, engine: 'docker', installed, imageRef: { tag, digest } };
     },
 
     async inspect(envId) {

@@ -1,14 +1,14 @@
 import type Docker from 'dockerode';
-import { packageArgument } from '../../domain/packages.js';
+import { installedQuery, packageArgument, parseInstalled } from '../../domain/packages.js';
 import { ProviderError } from '../../errors.js';
-import type { PackageFamily } from '../../images/catalog.js';
+import { packageManagerOf, type CatalogImage } from '../../images/catalog.js';
 import type { ProgressSink } from '../port.js';
 import { execInContainer } from './execInContainer.js';
 
 const TAIL_LINES = 20;
 // Output is streamed line by line; only a little is kept by the exec itself.
 const KEPT_BYTES = 64 * 1024;
-// Network trouble with the mirror is worth another attempt; a package apt cannot find is not.
+// Network trouble with the mirror is worth another attempt; a package the manager cannot find is not.
 const TRANSIENT = /Temporary failure resolving|Could not connect|Connection (timed out|refused|reset|failed)|Hash Sum mismatch|Failed to fetch|Unable to fetch some archives|Cannot download|Curl error/i;
 
 interface Step {
@@ -17,31 +17,38 @@ interface Step {
   alwaysRetryable: boolean;
 }
 
-function steps(family: PackageFamily, packages: string[]): Step[] {
-  const args = packages.map((p) => packageArgument(p, family));
-  if (family === 'rhel') {
-    return [{ argv: ['dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...args], alwaysRetryable: false }];
+function steps(image: Pick<CatalogImage, 'family' | 'packageManager'>, packages: string[]): Step[] {
+  const args = packages.map((p) => packageArgument(p, image.family));
+  switch (packageManagerOf(image)) {
+    case 'dnf':
+      return [{ argv: ['dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...args], alwaysRetryable: false }];
+    case 'yum':
+      // yum exits 0 when a name matches nothing; the installed check after it catches that.
+      return [{ argv: ['yum', 'install', '-y', ...args], alwaysRetryable: false }];
+    case 'apt': {
+      const keepConfig = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+      return [
+        { argv: ['apt-get', 'update', '-q'], alwaysRetryable: true },
+        { argv: ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...keepConfig, ...args], alwaysRetryable: false },
+      ];
+    }
   }
-  const keepConfig = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
-  return [
-    { argv: ['apt-get', 'update', '-q'], alwaysRetryable: true },
-    { argv: ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...keepConfig, ...args], alwaysRetryable: false },
-  ];
 }
 
 /**
- * Installs packages with the family's package manager, streaming every output line into
- * `progress`. A failure carries the tail of the output; it is retryable only when it looks like
- * mirror trouble.
+ * Installs packages with the image's package manager (apt, dnf or yum), streaming every output
+ * line into `progress`, then asks the family's package database (dpkg or rpm) what is installed.
+ * Returns `name → exact version` of the asked packages. A failure carries the tail of the output;
+ * it is retryable only when it looks like mirror trouble.
  */
 export async function installPackages(
   container: Docker.Container,
-  family: PackageFamily,
+  image: Pick<CatalogImage, 'family' | 'packageManager'>,
   packages: string[],
   progress: ProgressSink,
   timeoutMs: number,
-): Promise<void> {
-  for (const step of steps(family, packages)) {
+): Promise<Record<string, string>> {
+  for (const step of steps(image, packages)) {
     const tail: string[] = [];
     progress(`$ ${step.argv.join(' ')}`);
     const result = await execInContainer(container, step.argv, {
@@ -62,4 +69,21 @@ export async function installPackages(
       retryable: step.alwaysRetryable || result.timedOut || TRANSIENT.test(output),
     });
   }
+  return installedVersions(container, image, packages);
+}
+
+/** `name → version` from dpkg or rpm; a package the database lacks fails the environment. */
+export async function installedVersions(
+  container: Docker.Container,
+  image: Pick<CatalogImage, 'family' | 'packageManager'>,
+  packages: string[],
+): Promise<Record<string, string>> {
+  if (packages.length === 0) return {};
+  const query = installedQuery(packageManagerOf(image), packages);
+  const result = await execInContainer(container, query, { timeoutMs: 30_000, maxOutputBytes: KEPT_BYTES });
+  const installed = parseInstalled(result.stdout);
+  if (result.exitCode !== 0 || Object.keys(installed).length < new Set(packages.map((p) => p.split('=')[0])).size) {
+    throw new ProviderError(`packages not installed after ${query[0]}: ${(result.stderr || result.stdout).trim().slice(0, 1000)}`, { retryable: false });
+  }
+  return installed;
 }

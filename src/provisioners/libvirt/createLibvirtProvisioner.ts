@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError, ProviderError, ValidationError } from '../../errors.js';
+import { packageManagerOf } from '../../images/catalog.js';
 import type { ExecOptions, ManagedResource, ProgressSink, ProvisionResult, ProvisionSpec, Provisioner } from '../port.js';
 import { createDirectEngine, teardownVm } from './createDirectEngine.js';
 import { domainAddress, destroyDomain, inspectDomain, listDomains } from './domains.js';
@@ -151,6 +152,8 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
         diskGb: Math.max(spec.limits.diskGb ?? vm.diskGb, vm.diskGb),
         user: vm.user,
         packages: spec.packages,
+        packageManager: packageManagerOf(spec.image),
+        ...(vm.cloudInit ? { cloudInit: vm.cloudInit } : {}),
         sshPublicKey: keys.publicKey,
         libvirtUri: uri,
         network: o.libvirt.network,

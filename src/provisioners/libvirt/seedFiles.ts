@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import type { PackageManager } from '../../images/catalog.js';
 
 /** Printed on the serial console (and kept in READY_FILE) once cloud-init's last step ran. */
 export const READY_MARKER = 'REPRO-READY';
@@ -9,8 +10,12 @@ export interface SeedInput {
   hostname: string;
   user: string;
   sshPublicKey: string;
-  /** `name` or `name=version`, already validated. */
+  /** `name` or `name=version` (`name-version` for rpm), already validated. */
   packages: string[];
+  /** Whose database says what is installed: dpkg for apt, rpm for dnf and yum. Default apt. */
+  packageManager?: PackageManager;
+  /** The image's cloud-config additions (validated: none of the keys set here). */
+  cloudInit?: Record<string, unknown>;
 }
 
 /**
@@ -19,12 +24,12 @@ export interface SeedInput {
  * ticket's typo fails the environment instead of yielding a VM without the package.
  */
 export function seedFiles(s: SeedInput): Record<string, string> {
-  const names = s.packages.map((p) => p.split('=')[0] ?? p);
-  const check = names.length ? `dpkg-query -W ${names.join(' ')} >/dev/null 2>&1` : 'true';
+  const check = s.packages.length ? `${installedCheck(s.packageManager ?? 'apt', s.packages)} >/dev/null 2>&1` : 'true';
   const marker =
     `mkdir -p ${dirOf(READY_FILE)}; if ${check}; then s=ok; else s=packages-missing; fi; ` +
     `echo "$s" > ${READY_FILE}; echo "${READY_MARKER} ${s.envId} $s" > /dev/ttyS0 2>/dev/null || true`;
   const userData = {
+    ...s.cloudInit,
     hostname: s.hostname,
     preserve_hostname: false,
     manage_etc_hosts: true,
@@ -53,6 +58,12 @@ export function seedFiles(s: SeedInput): Record<string, string> {
     'user-data': `#cloud-config\n${stringify(userData)}`,
     'meta-data': stringify({ 'instance-id': s.envId, 'local-hostname': s.hostname }),
   };
+}
+
+/** The family's own database: dpkg-query for apt images, rpm for dnf/yum ones (specs are validated, no shell metacharacters). */
+function installedCheck(manager: PackageManager, packages: string[]): string {
+  if (manager === 'apt') return `dpkg-query -W ${packages.map((p) => p.split('=')[0] ?? p).join(' ')}`;
+  return `rpm -q ${packages.map((p) => p.replace('=', '-')).join(' ')}`;
 }
 
 function dirOf(path: string): string {

@@ -1,3 +1,4 @@
+import type { PackageManager } from '../../images/catalog.js';
 import type { DomainType } from './probeDomainType.js';
 import { vmNames } from './names.js';
 import { seedFiles } from './seedFiles.js';
@@ -24,6 +25,10 @@ export interface VmStackConfig {
   diskGb: number;
   user: string;
   packages: string[];
+  /** apt (default), dnf or yum: which database the readiness check asks. */
+  packageManager?: PackageManager;
+  /** The image's cloud-config additions. */
+  cloudInit?: Record<string, unknown>;
   sshPublicKey: string;
   libvirtUri: string;
   network: string;
@@ -49,7 +54,7 @@ export function planVmResources(c: VmStackConfig): VmResources {
     seed: {
       ...pool,
       name: names.seed,
-      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages }),
+      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages, ...(c.packageManager ? { packageManager: c.packageManager } : {}), ...(c.cloudInit ? { cloudInit: c.cloudInit } : {}) }),
     },
     domain: {
       uri: c.libvirtUri,

@@ -20,6 +20,16 @@ describe('comment templates', () => {
     expect(text).toContain('/extend');
   });
 
+  it('ready shows the exact build and package versions, and how to recreate the environment', () => {
+    const provenance = { imageRevision: 3, imageTag: 'repro/debian-12:0123456789abcdef0123', imageDigest: 'sha256:aabbccddeeff00112233445566', packages: { nginx: '1.22.1-9', curl: '7.88.1-10+deb12u5' } };
+    const text = renderComment('ready', 'en', { env: { ...env, provenance }, publicUrl: 'https://repro.example.org' });
+    expect(text).toContain('Build: repro/debian-12:0123456789abcdef0123 (revision 3, sha256:aabbccddeeff');
+    expect(text).toContain('Installed versions: nginx 1.22.1-9, curl 7.88.1-10+deb12u5');
+    expect(text).toContain('Recreate exactly: POST https://repro.example.org/v1/environments {"from": "env-0a1b2c3d4e5f"');
+    expect(renderComment('ready', 'fr', { env: { ...env, provenance } })).toContain('Versions installées: nginx 1.22.1-9');
+    expect(text.split('\n').some((line) => line.trimStart().startsWith('/repro'))).toBe(false);
+  });
+
   it('speaks French by default wording', () => {
     expect(renderComment('destroyed', 'fr', { env })).toContain('L’environnement a été détruit.');
     expect(renderComment('ready', 'fr', { env })).toContain('30 novembre 2026');

@@ -19,6 +19,12 @@ describe('/repro grammar', () => {
     expect(parse('debian-12').additional).toBeUndefined();
   });
 
+  it('follows the image family\'s package rules: RPM names and name-version for rhel, Debian policy for debian', () => {
+    expect(parse('rocky-9 +NetworkManager +nginx-1:1.20.1-14.el9').packages).toEqual(['NetworkManager', 'nginx-1:1.20.1-14.el9']);
+    expect(() => parse('debian-12 +NetworkManager')).toThrow(/"NetworkManager" is not a valid debian package; use name or name=version/);
+    expect(() => parse('rocky-9 +nginx-1:2:3')).toThrow(/not a valid rhel package; use name or name-version/);
+  });
+
   it.each([
     ['debian-12 +nginx; rm -rf /', '";"'],
     ['debian-12 +nginx$(id)', '"$"'],
