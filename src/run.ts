@@ -45,10 +45,15 @@ export async function run(roles?: Role[]): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
+    // Without Redis nothing can start; say so plainly (repeatedly) instead of hanging silently.
+    await deps.ready((message) => {
+      log.warn(message);
+      process.stderr.write(`repro: ${message}\n`);
+    });
     if (active.includes('worker')) {
       await ensureNetworkIsolation(config, log);
       workers = await startWorkers(deps, deps.connect());
-      log.info({ hostId: config.hostId, kinds: Object.keys(deps.provisioners) }, 'workers started');
+      log.info({ hostId: config.hostId, deployment: workers.deployment, kinds: Object.keys(deps.provisioners) }, 'workers started');
     }
     if (active.includes('api')) {
       const tokenSource = await bootstrapAdminToken(config, deps.tokens);

@@ -45,6 +45,8 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
   // As the service does: broken definitions are reported, the valid ones served.
   const { images, broken } = await readCatalog(opts.imagesDir ?? join(import.meta.dirname, '../../images'));
   const deps = buildDeps({ config, catalog: staticCatalog(images), brokenImages: broken, provisioners: opts.provisioners ?? {}, log: opts.log ?? pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }) });
+  // The command connection has no offline queue: wait until it is ready.
+  await deps.ready();
   await deps.catalog.refresh();
   await deps.tokens.register(adminToken, 'admin', 'admin');
   const requesterToken = await deps.tokens.issue('alice', 'requester');
