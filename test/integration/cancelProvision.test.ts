@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentRecord } from '../../src/domain/environment.js';
-import type { Catalog, CatalogImage } from '../../src/images/catalog.js';
+import type { Catalog } from '../../src/images/catalog.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { LABELS } from '../../src/provisioners/port.js';
 import { repoCatalog, startHarness, waitFor, type Harness } from '../support/harness.js';
+import { buildSlowAptImage } from '../support/slowAptImage.js';
 
 /**
  * A delete during a package install that would take 10 minutes, against the real Docker engine:
@@ -14,29 +14,14 @@ import { repoCatalog, startHarness, waitFor, type Harness } from '../support/har
  */
 describe('cancelling a container mid-install', () => {
   const docker = new Docker();
-  const tag = `repro-test/slow-apt:${randomBytes(4).toString('hex')}`;
+  let slowApt: Awaited<ReturnType<typeof buildSlowAptImage>> | undefined;
   let h: Harness;
   let envId: string | undefined;
 
   beforeAll(async () => {
     const repo = await repoCatalog();
-    const base = repo.get('debian-12')!;
-    const builder = await docker.createContainer({
-      Image: base.container!.tag,
-      Cmd: ['sh', '-c', 'printf "#!/bin/sh\\nexec sleep 600\\n" > /usr/local/bin/apt-get && chmod 755 /usr/local/bin/apt-get'],
-      Labels: { 'io.repro.test': 'slow-apt' },
-    });
-    try {
-      await builder.start();
-      expect((await builder.wait()).StatusCode).toBe(0);
-      const [repository, version] = tag.split(':');
-      // Keep the base image's command: the builder's own would end the environment's container at once.
-      const { Config } = await docker.getImage(base.container!.tag).inspect();
-      await builder.commit({ repo: repository, tag: version, changes: `CMD ${JSON.stringify(Config.Cmd)}` });
-    } finally {
-      await builder.remove({ force: true });
-    }
-    const slow: CatalogImage = { ...base, name: 'debian-12-slowapt', container: { ...base.container!, tag } };
+    slowApt = await buildSlowAptImage(docker, repo.get('debian-12')!);
+    const slow = slowApt.image;
     const catalog: Catalog = { list: () => [...repo.list(), slow], get: (name) => (name === slow.name ? slow : repo.get(name)) };
     h = await startHarness({ provisioners: { container: createDockerProvisioner({ hostId: 'test' }) }, catalog, workers: true });
   });
@@ -46,7 +31,7 @@ describe('cancelling a container mid-install', () => {
       for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.environment}=${envId}`] } })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
     }
     await h?.close();
-    await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    await slowApt?.remove();
   });
 
   it('a delete stops the running install and destroys the environment within seconds, leaving nothing', async () => {

@@ -59,6 +59,7 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
     if (spec.image.container === undefined || tag === undefined) throw new ProviderError(`image ${spec.image.name} has no container settings`, { retryable: false });
     const name = resourceName(spec.envId);
     const labels = { ...resourceLabels(spec), ...(opts.hostId ? { [HOST_LABEL]: opts.hostId } : {}) };
+    signal?.throwIfAborted();
     let container: Docker.Container;
     try {
       progress(`creating network and container ${name} from ${tag}`);

@@ -124,6 +124,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
   async function createVm(spec: ProvisionSpec, progress: ProgressSink, signal: AbortSignal | undefined): Promise<ProvisionResult> {
     const vm = spec.image.vm;
     if (!vm) throw new ValidationError(`image ${spec.image.name} has no VM settings`, 'image');
+    signal?.throwIfAborted();
     const names = vmNames(spec.envId);
     const dir = stateDir(spec.envId);
     await forwarder.close(spec.envId);
