@@ -27,11 +27,11 @@ export interface ProvisionDeps {
   metrics: Metrics;
   provisioner: Provisioner;
   secrets: SecretBox;
-  /** How often a running attempt looks for a destroy request (which cancels it). */
-  cancelCheckMs?: number;
 }
 
 const ACTOR = SYSTEM_ACTORS.worker;
+/** How often a running attempt looks for a destroy request, which cancels it. */
+const CANCEL_CHECK_MS = 1000;
 const BUILD_WAIT_MS = 60 * 60_000;
 const BUILD_POLL_MS = 1000;
 
@@ -97,7 +97,7 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
     const cancel = new AbortController();
     const watch = setInterval(() => {
       void store.get(envId).then((r) => { if (r?.destroyRequested) cancel.abort(); }, () => undefined);
-    }, deps.cancelCheckMs ?? 1000);
+    }, CANCEL_CHECK_MS);
     try {
       if (!image) throw new ReproError('image_missing', `image ${env.image} left the catalog`, { retryable: false });
       const progress = (line: string) => {
