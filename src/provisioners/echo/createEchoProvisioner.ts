@@ -3,7 +3,7 @@ import { resourceLabels, LABELS, type ManagedResource, type ProvisionSpec, type 
 
 /** What one create() does. */
 export type EchoOutcome =
-  | { kind: 'ready'; delayMs?: number }
+  | { kind: 'ready' }
   | { kind: 'fail'; retryable: boolean; message?: string }
   /** Waits until the signal aborts, then rejects with a CancelledError. */
   | { kind: 'hang' };
@@ -43,13 +43,11 @@ export function createEchoProvisioner(opts: EchoProvisionerOptions = {}): EchoPr
       const outcome = script(spec, attempt);
       progress(`echo: attempt ${attempt} will ${outcome.kind}`);
       if (outcome.kind === 'fail') throw new ProviderError(outcome.message ?? `echo: scripted failure of attempt ${attempt}`, { retryable: outcome.retryable });
-      const wait = outcome.kind === 'hang' ? undefined : outcome.delayMs ?? 0;
-      await new Promise<void>((resolve, reject) => {
-        const cancel = () => reject(new CancelledError(`provisioning ${spec.envId} was cancelled: a destroy was requested`));
-        if (signal?.aborted) return cancel();
-        signal?.addEventListener('abort', cancel, { once: true });
-        if (wait !== undefined) setTimeout(() => { signal?.removeEventListener('abort', cancel); resolve(); }, wait);
-      });
+      const cancelled = () => new CancelledError(`provisioning ${spec.envId} was cancelled: a destroy was requested`);
+      if (signal?.aborted) throw cancelled();
+      if (outcome.kind === 'hang') {
+        await new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(cancelled()), { once: true }));
+      }
       return { access: { name: `echo-${spec.envId}`, command: `echo ${spec.envId}` }, engine: 'echo' };
     },
 
