@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEchoProvisioner } from '../../src/provisioners/echo/createEchoProvisioner.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
 import { freePort, ownRedis, type OwnRedis } from '../support/redisServer.js';
 
@@ -18,7 +19,7 @@ async function answered<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
   }
 }
 
-/** The API with a Redis of the test's own that dies, freezes and comes back. */
+/** The API and workers (echo provisioner) with a Redis of the test's own that dies, freezes and comes back. */
 describe('when Redis is unavailable', () => {
   let redis: OwnRedis;
   let h: Harness;
@@ -26,7 +27,7 @@ describe('when Redis is unavailable', () => {
   beforeAll(async () => {
     redis = await ownRedis();
     await redis.start();
-    h = await startHarness({ env: { REDIS_URL: redis.url } });
+    h = await startHarness({ env: { REDIS_URL: redis.url }, provisioners: { container: createEchoProvisioner() }, workers: true });
   });
   afterAll(async () => {
     if (h) await answered(h.close(), 'closing the service', 20_000).catch(() => undefined);
@@ -58,6 +59,10 @@ describe('when Redis is unavailable', () => {
     expect(back.statusCode).toBe(200);
     // The request refused during the outage was not queued to run later.
     expect(back.json().items).toEqual([]);
+    // The workers reconnected too: a new request is provisioned.
+    const again = await create();
+    expect(again.statusCode, again.body).toBe(202);
+    await waitFor(async () => ((await h.deps.store.get(again.json().id))?.state === 'ready' ? true : undefined), 15_000, 'a request after the outage to be ready');
   });
 
   it('answers 503 when Redis keeps the connection but stops answering, then serves again', async () => {
