@@ -98,8 +98,12 @@ export function createEventFeed(deps: { redis: Redis; connect: () => Redis; keys
         }
         // From here to the read nothing awaits, so a subscriber arriving later finds `blocked` set and pokes.
         const cursors = new Map<string, string>();
+        // Only followers the read was issued for may take its events: one that joined or resumed
+        // meanwhile could otherwise jump past events between its cursor and the read's.
+        const readers = new Set<Follower>();
         for (const f of followers) {
           if (f.paused) continue;
+          readers.add(f);
           const key = deps.keys.events(f.input.envId);
           const seen = cursors.get(key);
           if (seen === undefined || compareIds(f.cursor, seen) < 0) cursors.set(key, f.cursor);
@@ -110,7 +114,7 @@ export function createEventFeed(deps: { redis: Redis; connect: () => Redis; keys
           const res = await c.xread('COUNT', COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', ...cursors.keys(), ...cursors.values());
           blocked = false;
           round++;
-          for (const [key, rows] of res ?? []) dispatch(key, rows.map(([id, fields]) => toEvent(id, fields)));
+          for (const [key, rows] of res ?? []) dispatch(readers, key, rows.map(([id, fields]) => toEvent(id, fields)));
         } catch (err) {
           blocked = false;
           round++;
@@ -125,9 +129,9 @@ export function createEventFeed(deps: { redis: Redis; connect: () => Redis; keys
     }
   }
 
-  function dispatch(key: string, events: EnvironmentEvent[]): void {
-    for (const f of [...followers]) {
-      if (f.paused || deps.keys.events(f.input.envId) !== key) continue;
+  function dispatch(readers: Set<Follower>, key: string, events: EnvironmentEvent[]): void {
+    for (const f of readers) {
+      if (f.paused || !followers.has(f) || deps.keys.events(f.input.envId) !== key) continue;
       for (const e of events) {
         if (!followers.has(f)) break;
         if (compareIds(e.id, f.cursor) <= 0) continue;
