@@ -103,19 +103,26 @@ describe('live event streams', () => {
     for (const s of [...held, other, again]) s.close();
   });
 
-  it('a client that stops reading gets every event, in order, once it reads again', async () => {
+  it('a client that stops reading gets every event, in order, once it reads again, beside a fast one', async () => {
     const env = await newEnv();
     const slow = await follow(env);
-    await until(() => slow.ids.length === 1, 'history');
+    const fast = await follow(env, h.adminToken);
+    await until(() => slow.ids.length === 1 && fast.ids.length === 1, 'history');
     slow.res.pause();
-    // Far more than the socket buffers hold: the server must wait for 'drain' and re-read, not drop or pile up.
+    // Far more than the socket buffers hold: the server must wait for 'drain' and re-read, not drop
+    // or pile up; the second half is written while the slow client catches up and the fast one reads on.
     const pad = 'x'.repeat(8000);
     const written: string[] = [];
-    for (let i = 0; i < 1500; i++) written.push(await h.deps.events.append(env, { type: 'progress', actor: 'test', message: `${i} ${pad}` }));
-    await new Promise((r) => setTimeout(r, 300));
+    const append = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) written.push(await h.deps.events.append(env, { type: 'progress', actor: 'test', message: `${i} ${pad}` }));
+    };
+    await append(0, 750);
     slow.res.resume();
-    await until(() => slow.ids.length === 1 + written.length, 'every event');
+    await append(750, 1500);
+    await until(() => slow.ids.length === 1 + written.length && fast.ids.length === 1 + written.length, 'every event on both streams');
     expect(slow.ids.slice(1)).toEqual(written);
+    expect(fast.ids.slice(1)).toEqual(written);
     slow.close();
+    fast.close();
   });
 });
