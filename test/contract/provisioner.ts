@@ -3,11 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
 import type { ProvisionSpec, Provisioner } from '../../src/provisioners/port.js';
 
-export interface ContractSubject {
+export interface CancellationSubject {
   provisioner: Provisioner;
-  /** A spec that becomes ready. */
-  quick(envId: string): ProvisionSpec;
-  /** A spec whose create has a step that runs (nearly) forever, to be cancelled. */
+  /** A spec whose create has a step that runs long (or forever), to be cancelled. */
   slow(envId: string): ProvisionSpec;
   /** True for the progress line that says the slow step is running. */
   slowStepStarted(line: string): boolean;
@@ -15,62 +13,86 @@ export interface ContractSubject {
   close?(): Promise<void>;
 }
 
+export interface ContractSubject extends CancellationSubject {
+  /** A spec that becomes ready. */
+  quick(envId: string): ProvisionSpec;
+}
+
+/** Per suite: the subject, and env ids to destroy after it. */
+function suiteSubject<S extends CancellationSubject>(setup: () => Promise<S>) {
+  const state: { s?: S; made: string[] } = { made: [] };
+  beforeAll(async () => {
+    state.s = await setup();
+  });
+  afterAll(async () => {
+    for (const id of state.made) await state.s?.provisioner.destroy(id).catch(() => undefined);
+    await state.s?.close?.();
+  });
+  return {
+    get: () => state.s!,
+    newId: () => {
+      const id = `env-ct${randomBytes(4).toString('hex')}`;
+      state.made.push(id);
+      return id;
+    },
+  };
+}
+
 /**
  * What every provisioner must do, whatever it drives: create → inspect → exec → destroy,
- * destroying what is gone is success, and a create whose signal aborts stops its running step
- * and rejects with CancelledError, after which destroy leaves nothing.
+ * destroying what is gone is success, and cancellation (below).
  */
 export function describeProvisionerContract(name: string, setup: () => Promise<ContractSubject>): void {
   describe(`provisioner contract: ${name}`, () => {
-    let s: ContractSubject;
-    const made: string[] = [];
-    const newId = () => {
-      const id = `env-ct${randomBytes(4).toString('hex')}`;
-      made.push(id);
-      return id;
-    };
-
-    beforeAll(async () => {
-      s = await setup();
-    });
-    afterAll(async () => {
-      for (const id of made) await s?.provisioner.destroy(id).catch(() => undefined);
-      await s?.close?.();
-    });
+    const subject = suiteSubject(setup);
 
     it('creates, inspects, runs a command, destroys; destroying again is success', async () => {
-      const envId = newId();
-      const result = await s.provisioner.create(s.quick(envId), () => undefined);
+      const { provisioner, quick } = subject.get();
+      const envId = subject.newId();
+      const result = await provisioner.create(quick(envId), () => undefined);
       expect(result.access.name).toBeTruthy();
-      expect(await s.provisioner.inspect(envId)).toEqual({ running: true });
-      const out = await s.provisioner.exec(envId, ['echo', 'contract'], { timeoutMs: 10_000, maxOutputBytes: 4096 });
+      expect(await provisioner.inspect(envId)).toEqual({ running: true });
+      const out = await provisioner.exec(envId, ['echo', 'contract'], { timeoutMs: 10_000, maxOutputBytes: 4096 });
       expect(out).toMatchObject({ exitCode: 0, timedOut: false });
       expect(out.stdout).toContain('contract');
-      await s.provisioner.destroy(envId);
-      expect(await s.provisioner.inspect(envId)).toBeUndefined();
-      await s.provisioner.destroy(envId);
+      await provisioner.destroy(envId);
+      expect(await provisioner.inspect(envId)).toBeUndefined();
+      await provisioner.destroy(envId);
     });
 
-    it('cancels a running create when its signal aborts; destroy then leaves nothing', async () => {
-      const envId = newId();
-      const abort = new AbortController();
-      let started!: () => void;
-      const running = new Promise<void>((r) => { started = r; });
-      const create = s.provisioner.create(s.slow(envId), (line) => { if (s.slowStepStarted(line)) started(); }, abort.signal);
-      await Promise.race([running, create.then(() => { throw new Error('the slow create finished'); })]);
-      abort.abort();
-      await expect(create).rejects.toBeInstanceOf(CancelledError);
-      await s.provisioner.destroy(envId);
-      expect(await s.provisioner.inspect(envId)).toBeUndefined();
-    });
+    cancellationCases(subject);
+  });
+}
 
-    it('a create whose signal has already aborted runs nothing more and is cancelled', async () => {
-      const envId = newId();
-      const abort = new AbortController();
-      abort.abort();
-      await expect(s.provisioner.create(s.slow(envId), () => undefined, abort.signal)).rejects.toBeInstanceOf(CancelledError);
-      await s.provisioner.destroy(envId);
-      expect(await s.provisioner.inspect(envId)).toBeUndefined();
-    });
+/** The cancellation part alone, for a provisioner whose full lifecycle another suite already runs. */
+export function describeCancellationContract(name: string, setup: () => Promise<CancellationSubject>): void {
+  describe(`provisioner contract, cancellation: ${name}`, () => {
+    cancellationCases(suiteSubject(setup));
+  });
+}
+
+/** A create whose signal aborts stops its running step and rejects with CancelledError; destroy then leaves nothing. */
+function cancellationCases(subject: { get(): CancellationSubject; newId(): string }): void {
+  it('cancels a running create when its signal aborts; destroy then leaves nothing', async () => {
+    const s = subject.get();
+    const envId = subject.newId();
+    const abort = new AbortController();
+    let started!: () => void;
+    const running = new Promise<void>((r) => { started = r; });
+    const create = s.provisioner.create(s.slow(envId), (line) => { if (s.slowStepStarted(line)) started(); }, abort.signal);
+    await Promise.race([running, create.then(() => { throw new Error('the slow create finished'); })]);
+    abort.abort();
+    await expect(create).rejects.toBeInstanceOf(CancelledError);
+    await s.provisioner.destroy(envId);
+    expect(await s.provisioner.inspect(envId)).toBeUndefined();
+  });
+
+  it('a create whose signal has already aborted runs nothing and is cancelled', async () => {
+    const s = subject.get();
+    const envId = subject.newId();
+    const abort = new AbortController();
+    abort.abort();
+    await expect(s.provisioner.create(s.slow(envId), () => undefined, abort.signal)).rejects.toBeInstanceOf(CancelledError);
+    expect(await s.provisioner.inspect(envId)).toBeUndefined();
   });
 }

@@ -36,6 +36,8 @@ export function createEchoProvisioner(opts: EchoProvisionerOptions = {}): EchoPr
     async ping() {},
 
     async create(spec, progress, signal) {
+      const cancelled = () => new CancelledError(`provisioning ${spec.envId} was cancelled: a destroy was requested`);
+      if (signal?.aborted) throw cancelled();
       calls.push(spec.envId);
       const attempt = (attempts.get(spec.envId) ?? 0) + 1;
       attempts.set(spec.envId, attempt);
@@ -43,8 +45,6 @@ export function createEchoProvisioner(opts: EchoProvisionerOptions = {}): EchoPr
       const outcome = script(spec, attempt);
       progress(`echo: attempt ${attempt} will ${outcome.kind}`);
       if (outcome.kind === 'fail') throw new ProviderError(outcome.message ?? `echo: scripted failure of attempt ${attempt}`, { retryable: outcome.retryable });
-      const cancelled = () => new CancelledError(`provisioning ${spec.envId} was cancelled: a destroy was requested`);
-      if (signal?.aborted) throw cancelled();
       if (outcome.kind === 'hang') {
         await new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(cancelled()), { once: true }));
       }
