@@ -1,7 +1,6 @@
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentRecord } from '../../src/domain/environment.js';
-import type { Catalog } from '../../src/images/catalog.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { LABELS } from '../../src/provisioners/port.js';
 import { repoCatalog, startHarness, waitFor, type Harness } from '../support/harness.js';
@@ -21,9 +20,7 @@ describe('cancelling a container mid-install', () => {
   beforeAll(async () => {
     const repo = await repoCatalog();
     slowApt = await buildSlowAptImage(docker, repo.get('debian-12')!);
-    const slow = slowApt.image;
-    const catalog: Catalog = { list: () => [...repo.list(), slow], get: (name) => (name === slow.name ? slow : repo.get(name)) };
-    h = await startHarness({ provisioners: { container: createDockerProvisioner({ hostId: 'test' }) }, catalog, workers: true });
+    h = await startHarness({ provisioners: { container: createDockerProvisioner({ hostId: 'test' }) }, extraImages: [slowApt.image], workers: true });
   });
   afterAll(async () => {
     if (envId) {
