@@ -26,7 +26,6 @@ export async function run(roles?: Role[]): Promise<void> {
   const deps = buildDeps({ config, catalog: staticCatalog(images), brokenImages: broken, provisioners: buildProvisioners(config) });
   const { log } = deps;
   for (const b of broken) log.error({ file: b.file, field: b.field }, `broken image definition: ${b.message}`);
-  await deps.catalog.refresh();
   let app: FastifyInstance | undefined;
   let workers: Workers | undefined;
 
@@ -50,6 +49,7 @@ export async function run(roles?: Role[]): Promise<void> {
       log.warn(message);
       process.stderr.write(`repro: ${message}\n`);
     });
+    await deps.catalog.refresh();
     if (active.includes('worker')) {
       await ensureNetworkIsolation(config, log);
       workers = await startWorkers(deps, deps.connect());
