@@ -40,6 +40,7 @@ const catalog = await loadCatalog(config.imagesDir);
 const image = catalog.get(values.image);
 if (!image?.container) throw new Error(`image ${values.image} has no container settings`);
 const deps = buildDeps({ config, catalog, provisioners: buildProvisioners(config), log: pino({ level: 'warn' }) });
+await deps.ready();
 await deps.tokens.register(token, 'bench', 'admin');
 const workers = await startWorkers(deps, deps.connect());
 const app = await buildApp(deps);

@@ -36,6 +36,7 @@ async function main(args: string[]): Promise<boolean> {
   const quiet = args.includes('--quiet');
   let ok = true;
   try {
+    await deps.ready();
     await deps.catalog.refresh();
     // Without names: the Debian family, whose bases debootstrap makes from the Debian mirror. Ubuntu
     // and rhel bases need their mirror or a registry (images.registry): name them to build them.

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/loadConfig.js';
 import { systemClock, type Clock } from './clock.js';
@@ -13,8 +13,10 @@ import { createMetrics, type Metrics } from './metrics.js';
 import type { Provisioner } from './provisioners/port.js';
 import { createQueues, type Queues } from './queue/createQueues.js';
 import { createEnvironmentStore, type EnvironmentStore } from './store/environmentStore.js';
+import { createEventFeed, type EventFeed } from './store/eventFeed.js';
 import { createEventStore, type EventStore } from './store/eventStore.js';
 import { keys, type Keys } from './store/keys.js';
+import { openRedis, untilRedisReady } from './store/redisConnection.js';
 import { createTokenStore, type TokenStore } from './store/tokenStore.js';
 import { loadSecretsKey } from './secrets/loadSecretsKey.js';
 import { createSecretBox, type SecretBox } from './secrets/secretBox.js';
@@ -28,6 +30,8 @@ export interface Deps {
   keys: Keys;
   store: EnvironmentStore;
   events: EventStore;
+  /** Live event streams of this process, over one shared blocking connection. */
+  eventFeed: EventFeed;
   tokens: TokenStore;
   /** Seals access secrets at rest (worker) and opens them for the access route (API). */
   secrets: SecretBox;
@@ -41,8 +45,10 @@ export interface Deps {
   service: EnvironmentService;
   /** Ticket adapters and the webhook event handler (empty when no system is configured). */
   ticketing: Ticketing;
-  /** A new Redis connection (blocking reads, BullMQ workers); closed with the rest. */
-  connect(): Redis;
+  /** A new blocking Redis connection (blocking reads, BullMQ workers), named `<prefix>:<role>`; closed with the rest. */
+  connect(role?: string): Redis;
+  /** Resolves once the command connection is ready; until then `onWait` hears why not. */
+  ready(onWait?: (message: string) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,17 +71,17 @@ export function buildDeps(input: DepsInput): Deps {
   // First: a bad key stops the start before any connection opens.
   const secrets = createSecretBox(loadSecretsKey(config));
   const connections: Redis[] = [];
-  const connect = () => {
-    // BullMQ requires maxRetriesPerRequest: null on connections that block.
-    const conn = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  const track = (conn: Redis) => {
     conn.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
     connections.push(conn);
     return conn;
   };
-  const redis = connect();
+  const connect = (role = 'worker') => track(openRedis(config.redisUrl, 'blocking', { name: `${config.redisPrefix}:${role}` }));
+  const redis = track(openRedis(config.redisUrl, 'command', { name: `${config.redisPrefix}:command`, commandTimeoutMs: config.redisCommandTimeoutMs }));
   const k = keys(config.redisPrefix);
   const store = createEnvironmentStore(redis, k, clock, config.retentionSeconds);
   const events = createEventStore(redis, k, clock);
+  const eventFeed = createEventFeed({ redis, connect: () => connect('events'), keys: k, log });
   const queues = createQueues(redis, k, { provisionAttempts: config.provisionAttempts });
   const definitions = createDefinitionStore(redis, k, clock);
   const builds = createBuildStore(redis, k, clock);
@@ -83,12 +89,14 @@ export function buildDeps(input: DepsInput): Deps {
   const service = createEnvironmentService({ config, clock, catalog, store, events, queues, provisioners, secrets });
   const ticketing = buildTicketing({ config, clock, redis, service, events, queues, catalog });
   const deps: Deps = {
-    config, log, clock, redis, keys: k, store, events, queues, catalog, definitions, builds, provisioners, service, ticketing, secrets,
+    config, log, clock, redis, keys: k, store, events, eventFeed, queues, catalog, definitions, builds, provisioners, service, ticketing, secrets,
     tokens: createTokenStore(redis, k, clock),
     metrics: createMetrics(),
     connect,
+    ready: (onWait = (message) => log.warn(message)) => untilRedisReady(redis, config.redisUrl, onWait),
     async close() {
       await Promise.all(Object.values(provisioners).map((p) => p.close?.()));
+      await eventFeed.close();
       await queues.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },

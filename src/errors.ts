@@ -82,6 +82,27 @@ export class ProviderError extends ReproError {
   }
 }
 
+/** Redis, the system of record, did not answer: nothing was done, the caller may retry. */
+export class RedisUnavailableError extends ReproError {
+  constructor(cause?: unknown) {
+    super('redis_unavailable', 'the service store (Redis) is not answering; retry shortly', { status: 503, retryable: true, cause });
+  }
+}
+
+/** Too many of something at once for this caller (open event streams, …). */
+export class TooManyError extends ReproError {
+  constructor(code: string, message: string) {
+    super(code, message, { status: 429 });
+  }
+}
+
+/** Work stopped on purpose (a destroy asked while it ran); not a failure to retry. */
+export class CancelledError extends ReproError {
+  constructor(message: string) {
+    super('cancelled', message, { status: 409, retryable: false });
+  }
+}
+
 /** The service cannot start: a setting is missing or malformed. */
 export class ConfigError extends ReproError {
   constructor(message: string) {

@@ -26,7 +26,6 @@ export async function run(roles?: Role[]): Promise<void> {
   const deps = buildDeps({ config, catalog: staticCatalog(images), brokenImages: broken, provisioners: buildProvisioners(config) });
   const { log } = deps;
   for (const b of broken) log.error({ file: b.file, field: b.field }, `broken image definition: ${b.message}`);
-  await deps.catalog.refresh();
   let app: FastifyInstance | undefined;
   let workers: Workers | undefined;
 
@@ -45,10 +44,16 @@ export async function run(roles?: Role[]): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
+    // Without Redis nothing can start; say so plainly (repeatedly) instead of hanging silently.
+    await deps.ready((message) => {
+      log.warn(message);
+      process.stderr.write(`repro: ${message}\n`);
+    });
+    await deps.catalog.refresh();
     if (active.includes('worker')) {
       await ensureNetworkIsolation(config, log);
       workers = await startWorkers(deps, deps.connect());
-      log.info({ hostId: config.hostId, kinds: Object.keys(deps.provisioners) }, 'workers started');
+      log.info({ hostId: config.hostId, deployment: workers.deployment, kinds: Object.keys(deps.provisioners) }, 'workers started');
     }
     if (active.includes('api')) {
       const tokenSource = await bootstrapAdminToken(config, deps.tokens);

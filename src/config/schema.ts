@@ -20,6 +20,8 @@ export const ConfigSchema = Type.Object(
     publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     redisUrl: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
     redisPrefix: Type.String({ pattern: '^[A-Za-z0-9_.-]+$', default: 'repro' }),
+    /** A command Redis has not answered within this long fails (API answers 503) instead of hanging. */
+    redisCommandTimeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 1000 }),
     adminToken: Type.Optional(Type.String({ minLength: 16 })),
     /** Encrypts access secrets (VM private keys) in Redis; generated into <dataDir>/secrets-key when unset. */
     secretsKey: Type.Optional(Type.String({ minLength: 32 })),
@@ -66,6 +68,8 @@ export const ConfigSchema = Type.Object(
       { default: { perRequester: 10, perTicket: 5, overall: 200, vmPerRequester: 2, vmOverall: 20 } },
     ),
     bodyLimitBytes: Type.Integer({ minimum: 1024, default: 65536 }),
+    /** Live event streams (SSE) one token may hold open at once on one API process. */
+    eventStreamsPerToken: Type.Integer({ minimum: 1, maximum: 10000, default: 10 }),
     provisionConcurrency: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
     provisionAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
     exec: Type.Object(

@@ -11,7 +11,7 @@ export function buildProvisioners(config: Config): Partial<Record<EnvironmentKin
     out.container = createDockerProvisioner({ hostId: config.hostId, ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}) });
   }
   if (config.kinds.includes('vm')) {
-    out.vm = createLibvirtProvisioner({ libvirt: config.libvirt, dataDir: config.dataDir, instance: config.redisPrefix });
+    out.vm = createLibvirtProvisioner({ libvirt: config.libvirt, dataDir: config.dataDir });
   }
   return out;
 }

@@ -16,7 +16,8 @@ export interface ResourceLimits {
 
 export interface ProvisionSpec {
   envId: string;
-  /** The deployment (its Redis prefix): services sharing a host never reap each other's resources. */
+  /** The deployment id (created once per Redis, see store/deploymentId.ts), carried as the owner
+   *  label: deployments sharing an engine never reap each other's resources. */
   instance?: string;
   ticket: Pick<TicketRef, 'system' | 'id'>;
   image: CatalogImage;
@@ -47,7 +48,7 @@ export interface ManagedResource {
   id: string;
   envId: string;
   ticket?: string;
-  /** From the `io.repro.instance` label; the reconciler only removes its own instance's resources. */
+  /** From the `io.repro.instance` label (the deployment id); the reconciler only removes its own deployment's resources. */
   instance?: string;
 }
 
@@ -69,7 +70,12 @@ export interface Provisioner {
   readonly kind: EnvironmentKind;
   /** Throws when the provider cannot be reached (used by /readyz). */
   ping(): Promise<void>;
-  create(spec: ProvisionSpec, progress: ProgressSink): Promise<ProvisionResult>;
+  /**
+   * Makes the environment ready. When `signal` aborts (a destroy was asked meanwhile) the running
+   * step is stopped promptly and create rejects with a CancelledError; what exists is left for
+   * destroy(), which the caller runs next.
+   */
+  create(spec: ProvisionSpec, progress: ProgressSink, signal?: AbortSignal): Promise<ProvisionResult>;
   /** undefined when nothing of the environment exists. */
   inspect(envId: string): Promise<{ running: boolean } | undefined>;
   destroy(envId: string): Promise<void>;

@@ -21,6 +21,8 @@ export function keys(prefix: string) {
     imageCurrent: (name: string) => `${prefix}:image:${name}:current`,
     build: (id: string) => `${prefix}:build:${id}`,
     buildLog: (id: string) => `${prefix}:build:${id}:log`,
+    /** This deployment's id, created once: the owner label on every resource it makes. */
+    deployment: `${prefix}:deployment`,
     /** BullMQ's own prefix: queues live beside our records. */
     queues: `${prefix}:q`,
   };

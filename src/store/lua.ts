@@ -110,3 +110,10 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 return 1
 `;
+
+/** KEYS: lock. ARGV: owner token. Deletes the lock only if this owner still holds it (it may
+ *  have expired and been taken by another). */
+export const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { EnvironmentRecord, TicketRef } from '../domain/environment.js';
 import { isLive } from '../domain/stateMachine.js';
@@ -7,6 +8,7 @@ import { QuotaExceededError, ReproError } from '../errors.js';
 import type { Catalog } from '../images/catalog.js';
 import type { Queues } from '../queue/createQueues.js';
 import type { EventStore } from '../store/eventStore.js';
+import { RELEASE_LOCK } from '../store/lua.js';
 import type { TicketEvent, TicketState } from './port.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
 import { cancelTeardown, enqueueComment, notifyRetryFor, scheduleTeardown } from './ticketQueues.js';
@@ -79,14 +81,16 @@ export function createTicketEventHandler(deps: TicketEventHandlerDeps): TicketEv
     // Two different deliveries for the same ticket and image (a ticket created and commented at
     // once) must not both pass the "already live" check.
     const lock = k.lock(system, event.ticket.id, event.request.image);
-    for (let waited = 0; (await deps.redis.set(lock, '1', 'PX', LOCK_MS, 'NX')) !== 'OK'; waited += 100) {
+    // Our own token: past LOCK_MS another handler may hold the lock, and it is not ours to release.
+    const owner = randomBytes(12).toString('hex');
+    for (let waited = 0; (await deps.redis.set(lock, owner, 'PX', LOCK_MS, 'NX')) !== 'OK'; waited += 100) {
       if (waited > LOCK_MS) throw new ReproError('busy', `ticket ${system}:${event.ticket.id} is being handled; retry`, { status: 503, retryable: true });
       await new Promise((r) => setTimeout(r, 100));
     }
     try {
       return await requestLocked(system, event);
     } finally {
-      await deps.redis.del(lock);
+      await deps.redis.eval(RELEASE_LOCK, 1, lock, owner);
     }
   }
 

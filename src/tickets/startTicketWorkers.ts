@@ -25,7 +25,7 @@ export async function startTicketWorkers(deps: Deps, ticketing: Ticketing, conne
     worker.on('failed', (job: Job | undefined, err: Error) => log.warn({ queue: name, jobId: job?.id, err: err.message }, 'ticket job failed'));
     worker.on('error', (err) => log.error({ queue: name, err: err.message }, 'ticket worker error'));
   }
-  const blocking = deps.connect();
+  const blocking = deps.connect('tickets');
   const watcher = startTicketWatcher({
     redis: deps.redis, blocking, watchKey: ticketing.watchKey, keys: deps.keys, store: deps.store, queues: deps.queues,
     clock: deps.clock, settings: ticketing.settings,

@@ -3,6 +3,7 @@ import type { Queues } from '../queue/createQueues.js';
 import { queueNames } from '../queue/names.js';
 import { parseTtl } from '../domain/ttl.js';
 import { QUOTA_NAMES } from '../domain/quotas.js';
+import { ReproError } from '../errors.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
 
 /** Delayed teardowns after a resolve/close; cancelled by a reopen. */
@@ -68,10 +69,20 @@ export async function enqueueComment(queues: Queues, job: NotifyJob, dedupe: str
   });
 }
 
+/**
+ * (Re)schedules the ticket's teardown. One job id per ticket lets a reopen find it; a finished job
+ * keeps that id for a day and would swallow the new one, so whatever holds it is removed first.
+ */
 export async function scheduleTeardown(queues: Queues, job: TeardownJob, delayMs: number): Promise<void> {
-  await queues.get(TEARDOWN_QUEUE).add('teardown', job, {
+  const queue = queues.get(TEARDOWN_QUEUE);
+  const jobId = `teardown-${ticketKey(job.system, job.ticketId)}`;
+  if ((await queue.remove(jobId)) === 0 && (await queue.getJob(jobId))) {
+    // Still there: it is running right now; the ticket system retries the delivery.
+    throw new ReproError('busy', `a teardown of ticket ${job.system}:${job.ticketId} is running; retry`, { status: 503, retryable: true });
+  }
+  await queue.add('teardown', job, {
     ...KEEP,
-    jobId: `teardown-${ticketKey(job.system, job.ticketId)}`,
+    jobId,
     delay: delayMs,
     attempts: 5,
     backoff: { type: 'exponential', delay: 2000 },

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { EnvironmentKind, EnvironmentRecord, EnvironmentState } from '../domain/environment.js';
 import type { EnvironmentService } from '../environments/service.js';
@@ -7,11 +8,15 @@ import type { Queues } from '../queue/createQueues.js';
 import { jobIds, queueNames } from '../queue/names.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
 import { SYSTEM_ACTORS } from '../auth/systemActors.js';
+import type { Keys } from '../store/keys.js';
 
 export interface MaintenanceDeps {
   hostId: string;
-  /** Our deployment's label value: resources of another deployment on the same host are not ours to reap. */
+  /** Our deployment id (the owner label): resources of another deployment on the same engine are not ours to reap. */
   instance: string;
+  /** Where the deployment marker lives: a sweep whose Redis lost it, or holds another id, stops. */
+  redis: Redis;
+  keys: Keys;
   clock: Clock;
   store: EnvironmentStore;
   queues: Queues;
@@ -19,6 +24,8 @@ export interface MaintenanceDeps {
   metrics: Metrics;
   provisioners: Partial<Record<EnvironmentKind, Provisioner>>;
   log: (msg: string, data?: Record<string, unknown>) => void;
+  /** Loud: the sweep refused to run. */
+  warn: (msg: string, data?: Record<string, unknown>) => void;
 }
 
 /** A record must be this old before a missing job counts as lost (its enqueue may still be under way). */
@@ -29,6 +36,8 @@ export interface MaintenanceReport {
   requeued: string[];
   gaveUp: string[];
   orphans: ManagedResource[];
+  /** Set when the sweep stopped before doing anything, with the reason. */
+  halted?: string;
 }
 
 /**
@@ -48,6 +57,17 @@ export function createMaintenanceProcessor(deps: MaintenanceDeps) {
 
   return async function processMaintenance(): Promise<MaintenanceReport> {
     const report: MaintenanceReport = { expired: [], requeued: [], gaveUp: [], orphans: [] };
+    // Records and resources agree only while this is the Redis the deployment started with. An
+    // emptied, restored or swapped Redis has lost (or never had) the records of live resources:
+    // sweeping against it would reap them all.
+    const marker = await deps.redis.get(deps.keys.deployment);
+    if (marker !== deps.instance) {
+      report.halted = marker === null
+        ? `the deployment marker ${deps.keys.deployment} is missing: Redis was emptied or replaced since this process started. Nothing is swept; restart the service to start a new deployment (resources of ${deps.instance} are left for an operator)`
+        : `the deployment marker ${deps.keys.deployment} names ${marker}, not ${deps.instance}: this Redis belongs to another deployment now. Nothing is swept; restart the service`;
+      deps.warn('maintenance sweep halted', { reason: report.halted });
+      return report;
+    }
     const now = clock.now().getTime();
     const live: EnvironmentState[] = ['requested', 'provisioning', 'ready', 'failed', 'destroying'];
     for (const state of live) {

@@ -30,6 +30,8 @@ export interface ProvisionDeps {
 }
 
 const ACTOR = SYSTEM_ACTORS.worker;
+/** How often a running attempt looks for a destroy request, which cancels it. */
+const CANCEL_CHECK_MS = 1000;
 const BUILD_WAIT_MS = 60 * 60_000;
 const BUILD_POLL_MS = 1000;
 
@@ -91,6 +93,11 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
 
     await deps.catalog.refresh?.();
     const image = deps.catalog.get(env.image);
+    // A destroy asked meanwhile (requestDestroy marks the record) cancels the running step.
+    const cancel = new AbortController();
+    const watch = setInterval(() => {
+      void store.get(envId).then((r) => { if (r?.destroyRequested) cancel.abort(); }, () => undefined);
+    }, CANCEL_CHECK_MS);
     try {
       if (!image) throw new ReproError('image_missing', `image ${env.image} left the catalog`, { retryable: false });
       const progress = (line: string) => {
@@ -103,7 +110,9 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
           ...(build?.tag ? { imageTag: build.tag } : {}),
         },
         progress,
+        cancel.signal,
       );
+      clearInterval(watch);
       const readyAt = deps.clock.now();
       // The record (listings, GET, ticket comments) gets the public part; secrets are sealed apart.
       const { privateKey, ...access } = result.access;
@@ -124,6 +133,12 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
         deps.metrics.provisionDuration.observe({ kind: env.kind, image: env.image }, (readyAt.getTime() - Date.parse(env.createdAt)) / 1000);
       }
     } catch (err) {
+      clearInterval(watch);
+      if (cancel.signal.aborted) {
+        const r = await store.transition(envId, { to: 'destroying', from: ['provisioning'], event: { type: 'cancelled', actor: ACTOR, message: 'provisioning cancelled: a destroy was requested' } });
+        if (r.ok) await queues.destroy({ id: envId, hostId: deps.hostId }, 'destroy requested during provisioning', deps.hostId);
+        return;
+      }
       const retry = isRetryable(err) && attempt < maxAttempts;
       const error = { code: err instanceof ReproError ? err.code : 'provision_failed', message: (err as Error).message.slice(0, 4000) };
       deps.metrics.provisionFailures.inc({ kind: env.kind, final: String(!retry) });

@@ -18,8 +18,11 @@ import { createDestroyProcessor } from './destroyProcessor.js';
 import { createExpireProcessor } from './expireProcessor.js';
 import { createMaintenanceProcessor } from './maintenanceProcessor.js';
 import { createProvisionProcessor } from './provisionProcessor.js';
+import { ensureDeploymentId } from '../store/deploymentId.js';
 
 export interface Workers {
+  /** The deployment id these workers label resources with and sweep for. */
+  deployment: string;
   close(): Promise<void>;
 }
 
@@ -37,9 +40,12 @@ export async function startWorkers(deps: Deps, connection: Redis): Promise<Worke
     workers.push(worker);
   };
 
+  const deployment = await ensureDeploymentId(deps.redis, deps.keys);
+  if (deployment.created) log.info({ deployment: deployment.id }, 'new deployment id created (none was recorded in this Redis)');
+  const instance = deployment.id;
   const provisioners = deps.provisioners as Partial<Record<EnvironmentKind, Provisioner>>;
   for (const [kind, provisioner] of Object.entries(provisioners) as Array<[EnvironmentKind, Provisioner]>) {
-    add(queueNames.provision(kind), createProvisionProcessor({ ...deps, hostId: config.hostId, instance: config.redisPrefix, pidsLimit: config.limits.pids, provisioner }), config.provisionConcurrency);
+    add(queueNames.provision(kind), createProvisionProcessor({ ...deps, hostId: config.hostId, instance, pidsLimit: config.limits.pids, provisioner }), config.provisionConcurrency);
   }
   // Builds need the Docker engine: hosts serving containers take them, one at a time (disk- and CPU-bound).
   if (provisioners.container) {
@@ -57,8 +63,9 @@ export async function startWorkers(deps: Deps, connection: Redis): Promise<Worke
   add(queueNames.destroy(config.hostId), createDestroyProcessor({ ...deps, provisioners }), 10);
   add(queueNames.expire, createExpireProcessor(deps), 5);
   const maintenance = createMaintenanceProcessor({
-    ...deps, hostId: config.hostId, instance: config.redisPrefix, provisioners,
+    ...deps, hostId: config.hostId, instance, provisioners,
     log: (msg, data) => log.info(data ?? {}, msg),
+    warn: (msg, data) => log.error(data ?? {}, msg),
   });
   add(queueNames.maintenance(config.hostId), async () => maintenance(), 1);
   await deps.queues.get(queueNames.maintenance(config.hostId)).upsertJobScheduler(
@@ -68,6 +75,7 @@ export async function startWorkers(deps: Deps, connection: Redis): Promise<Worke
   await Promise.all(workers.map((w) => w.waitUntilReady()));
 
   return {
+    deployment: instance,
     async close() {
       // Let running jobs finish their current step; a killed one is retried elsewhere after its lock expires.
       await Promise.all(workers.map((w) => w.close()));

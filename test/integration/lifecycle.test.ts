@@ -21,10 +21,10 @@ describe('container environment lifecycle', () => {
     });
   });
   afterAll(async () => {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${h.workers!.deployment}`] } })) {
       await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     }
-    for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
+    for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${h.workers!.deployment}`] } })) {
       await docker.getNetwork(n.Id).remove().catch(() => undefined);
     }
     await h?.close();
@@ -155,8 +155,8 @@ describe('container environment lifecycle', () => {
     await untilState(live.id, 'ready');
     const provisioner = h.deps.provisioners.container!;
     const catalogImage = h.deps.catalog.get('debian-12')!;
-    await provisioner.create({ envId: 'env-orphan0000', instance: h.config.redisPrefix, ticket: { system: 'generic', id: 'GONE' }, image: catalogImage, packages: [], limits: { cpus: 1, memoryMb: 256, pids: 64 } }, () => undefined);
-    const sweep = createMaintenanceProcessor({ ...h.deps, hostId: h.config.hostId, instance: h.config.redisPrefix, log: () => undefined });
+    await provisioner.create({ envId: 'env-orphan0000', instance: h.workers!.deployment, ticket: { system: 'generic', id: 'GONE' }, image: catalogImage, packages: [], limits: { cpus: 1, memoryMb: 256, pids: 64 } }, () => undefined);
+    const sweep = createMaintenanceProcessor({ ...h.deps, hostId: h.config.hostId, instance: h.workers!.deployment, log: () => undefined, warn: () => undefined });
     const report = await sweep();
     expect(report.orphans.map((o) => `${o.type}:${o.envId}`).sort()).toEqual(['container:env-orphan0000', 'network:env-orphan0000']);
     expect(await containersOf('env-orphan0000')).toEqual([]);

@@ -28,6 +28,7 @@ describe('rate limits', () => {
       },
     });
     otherDeps = buildDeps({ config: h.config, catalog: h.deps.catalog, provisioners: {}, log: pino({ level: 'silent' }) });
+    await otherDeps.ready();
     other = await buildApp(otherDeps);
   });
 

@@ -69,7 +69,7 @@ describe('VM environment lifecycle through the API', () => {
     expect(exec.json().stdout).toContain('VERSION_CODENAME=bookworm');
 
     const domain = vmNames(env.id);
-    expect(await inspectDomain(virsh, domain.domain)).toMatchObject({ running: true, metadata: { envId: env.id, ticket: 'generic:VM-1', instance: h.config.redisPrefix } });
+    expect(await inspectDomain(virsh, domain.domain)).toMatchObject({ running: true, metadata: { envId: env.id, ticket: 'generic:VM-1', instance: h.workers!.deployment } });
 
     expect((await h.app.inject({ method: 'DELETE', url: `/v1/environments/${env.id}`, headers: auth() })).statusCode).toBe(202);
     await waitFor(async () => ((await h.deps.store.get(env.id))?.state === 'destroyed' ? true : undefined), 120_000, 'destroyed');

@@ -9,7 +9,8 @@ import { loadConfig, type Config } from '../../src/config/loadConfig.js';
 import { buildDeps, type Deps } from '../../src/deps.js';
 import type { EnvironmentKind } from '../../src/domain/environment.js';
 import { buildApp } from '../../src/http/buildApp.js';
-import { readCatalog, staticCatalog } from '../../src/images/loadCatalog.js';
+import type { Catalog, CatalogImage } from '../../src/images/catalog.js';
+import { loadCatalog, readCatalog, staticCatalog } from '../../src/images/loadCatalog.js';
 import type { Provisioner } from '../../src/provisioners/port.js';
 import { startWorkers, type Workers } from '../../src/workers/startWorkers.js';
 
@@ -30,7 +31,7 @@ export interface Harness {
  * A whole service against the real Redis, under a fresh key prefix (and host id, so queues are
  * private too); everything it wrote is deleted on close.
  */
-export async function startHarness(opts: { provisioners?: Partial<Record<EnvironmentKind, Provisioner>>; env?: Record<string, string>; workers?: boolean; log?: Logger; imagesDir?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { provisioners?: Partial<Record<EnvironmentKind, Provisioner>>; env?: Record<string, string>; workers?: boolean; log?: Logger; imagesDir?: string; extraImages?: CatalogImage[] } = {}): Promise<Harness> {
   const id = randomBytes(4).toString('hex');
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const config = loadConfig({
@@ -44,7 +45,9 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
   });
   // As the service does: broken definitions are reported, the valid ones served.
   const { images, broken } = await readCatalog(opts.imagesDir ?? join(import.meta.dirname, '../../images'));
-  const deps = buildDeps({ config, catalog: staticCatalog(images), brokenImages: broken, provisioners: opts.provisioners ?? {}, log: opts.log ?? pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }) });
+  const deps = buildDeps({ config, catalog: staticCatalog([...images, ...(opts.extraImages ?? [])]), brokenImages: broken, provisioners: opts.provisioners ?? {}, log: opts.log ?? pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }) });
+  // The command connection has no offline queue: wait until it is ready.
+  await deps.ready();
   await deps.catalog.refresh();
   await deps.tokens.register(adminToken, 'admin', 'admin');
   const requesterToken = await deps.tokens.issue('alice', 'requester');
@@ -68,6 +71,11 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
   };
   if (opts.workers) await h.startWorkers();
   return h;
+}
+
+/** The repository's own image catalog. */
+export function repoCatalog(): Promise<Catalog> {
+  return loadCatalog(join(import.meta.dirname, '../../images'));
 }
 
 /** Deletes every key under a prefix (SCAN, never KEYS: the Redis may be shared). */

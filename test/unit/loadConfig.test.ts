@@ -15,6 +15,14 @@ describe('loadConfig', () => {
     expect(c.limits).toEqual({ cpus: 1, memoryMb: 1024, pids: 512 });
     expect(c.roles).toEqual(['api', 'worker']);
     expect(c.hostId).toMatch(/^[A-Za-z0-9_.-]+$/);
+    expect(c.redisCommandTimeoutMs).toBe(1000);
+    expect(c.eventStreamsPerToken).toBe(10);
+  });
+
+  it('reads the Redis command timeout and the event stream cap from the environment', () => {
+    const c = loadConfig({ REPRO_REDIS_COMMAND_TIMEOUT_MS: '2500', REPRO_EVENT_STREAMS_PER_TOKEN: '3' });
+    expect(c.redisCommandTimeoutMs).toBe(2500);
+    expect(c.eventStreamsPerToken).toBe(3);
   });
 
   it('reads the environment over the YAML file, keeping the file\'s other nested keys', () => {
@@ -37,6 +45,8 @@ describe('loadConfig', () => {
     [{ REPRO_REDIS_PREFIX: 'a b' }, /redisPrefix \(REPRO_REDIS_PREFIX\)/],
     [{ REPRO_ADMIN_TOKEN: 'short' }, /adminToken \(REPRO_ADMIN_TOKEN\)/],
     [{ REPRO_CONFIG: '/nonexistent/repro.yaml' }, /cannot read/],
+    [{ REPRO_REDIS_COMMAND_TIMEOUT_MS: '10' }, /redisCommandTimeoutMs \(REPRO_REDIS_COMMAND_TIMEOUT_MS\)/],
+    [{ REPRO_EVENT_STREAMS_PER_TOKEN: '0' }, /eventStreamsPerToken \(REPRO_EVENT_STREAMS_PER_TOKEN\)/],
   ])('fails fast naming the bad setting: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

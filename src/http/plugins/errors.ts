@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { RateLimitedError, ReproError } from '../../errors.js';
+import { RateLimitedError, RedisUnavailableError, ReproError } from '../../errors.js';
+import { isRedisUnavailable } from '../../store/redisConnection.js';
 
 interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -8,6 +9,12 @@ interface ErrorBody {
 /** Every failure leaves as `{error: {code, message, field?}}`; internals never reach the client. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ReproError | Error, request, reply) => {
+    if (isRedisUnavailable(err)) {
+      // Nothing was done; the client may retry once Redis answers again (the connection reconnects by itself).
+      const unavailable = new RedisUnavailableError(err);
+      request.log.warn({ err: err.message }, 'Redis unavailable');
+      return reply.status(unavailable.status).send({ error: { code: unavailable.code, message: unavailable.message } });
+    }
     let status = 500;
     let body: ErrorBody = { error: { code: 'internal', message: 'internal error; see the service log' } };
     if (err instanceof ReproError) {

@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { ConflictError, NotFoundError, ProviderError, ValidationError } from '../../errors.js';
+import { CancelledError, ConflictError, NotFoundError, ProviderError, ValidationError } from '../../errors.js';
 import {
   LABELS,
   resourceLabels,
@@ -53,6 +53,57 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
     }
   }
 
+  /** Network, container, packages, readiness; `started` hears of the container once it exists. */
+  async function createContainer(spec: ProvisionSpec, progress: ProgressSink, signal: AbortSignal | undefined, started: (c: Docker.Container) => void): Promise<ProvisionResult> {
+    const tag = spec.imageTag ?? spec.image.container?.tag;
+    if (spec.image.container === undefined || tag === undefined) throw new ProviderError(`image ${spec.image.name} has no container settings`, { retryable: false });
+    const name = resourceName(spec.envId);
+    const labels = { ...resourceLabels(spec), ...(opts.hostId ? { [HOST_LABEL]: opts.hostId } : {}) };
+    signal?.throwIfAborted();
+    let container: Docker.Container;
+    try {
+      progress(`creating network and container ${name} from ${tag}`);
+      // The common case has nothing to clean up, so try first and only clear leftovers of an
+      // interrupted attempt when the engine reports a name conflict.
+      container = await createResources(spec, tag, labels).catch(async (err: unknown) => {
+        if (dockerStatus(err) !== 409) throw err;
+        progress('removing leftovers of an earlier attempt');
+        await destroy(spec.envId);
+        return createResources(spec, tag, labels);
+      });
+      started(container);
+      signal?.throwIfAborted();
+      await container.start();
+    } catch (err) {
+      if (dockerStatus(err) === 404 && /image/i.test(String(err))) {
+        throw new ProviderError(`image ${tag} is not built on this Docker engine; run npx tsx scripts/build-images.ts ${spec.image.name}`, {
+          retryable: false,
+          cause: err,
+        });
+      }
+      throw dockerFailure(err, `creating ${name}`);
+    }
+    let installed: Record<string, string> = {};
+    try {
+      if (spec.packages.length > 0) {
+        signal?.throwIfAborted();
+        progress(`installing ${spec.packages.join(' ')}`);
+        installed = await installPackages(container, spec.image, spec.packages, progress, installTimeoutMs);
+        progress(`installed ${Object.entries(installed).map(([n, v]) => `${n} ${v}`).join(', ')}`);
+      }
+      signal?.throwIfAborted();
+      const check = await execInContainer(container, ['true'], { timeoutMs: READY_TIMEOUT_MS, maxOutputBytes: 4096 });
+      if (check.exitCode !== 0) {
+        throw new ProviderError(`readiness check exited with ${check.exitCode}: ${check.stderr.trim()}`, { retryable: true });
+      }
+    } catch (err) {
+      throw dockerFailure(err, `preparing ${name}`);
+    }
+    const digest = await container.inspect().then((info) => info.Image, (err: unknown) => { throw dockerFailure(err, `inspecting ${name}`); });
+    progress(`ready: docker exec -it ${name} bash`);
+    return { access: { name, command: `docker exec -it ${name} bash` }, engine: 'docker', installed, imageRef: { tag, digest } };
+  }
+
   return {
     kind: 'container',
 
@@ -64,50 +115,20 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
       }
     },
 
-    async create(spec: ProvisionSpec, progress: ProgressSink): Promise<ProvisionResult> {
+    async create(spec: ProvisionSpec, progress: ProgressSink, signal?: AbortSignal): Promise<ProvisionResult> {
       checkEnvId(spec.envId);
-      const tag = spec.imageTag ?? spec.image.container?.tag;
-      if (spec.image.container === undefined || tag === undefined) throw new ProviderError(`image ${spec.image.name} has no container settings`, { retryable: false });
-      const name = resourceName(spec.envId);
-      const labels = { ...resourceLabels(spec), ...(opts.hostId ? { [HOST_LABEL]: opts.hostId } : {}) };
-      let container: Docker.Container;
+      let container: Docker.Container | undefined;
+      // The engine cannot cancel an exec; killing the container ends whatever runs in it (apt included).
+      const stop = () => void container?.kill().catch(() => undefined);
+      signal?.addEventListener('abort', stop, { once: true });
       try {
-        progress(`creating network and container ${name} from ${tag}`);
-        // The common case has nothing to clean up, so try first and only clear leftovers of an
-        // interrupted attempt when the engine reports a name conflict.
-        container = await createResources(spec, tag, labels).catch(async (err: unknown) => {
-          if (dockerStatus(err) !== 409) throw err;
-          progress('removing leftovers of an earlier attempt');
-          await destroy(spec.envId);
-          return createResources(spec, tag, labels);
-        });
-        await container.start();
+        return await createContainer(spec, progress, signal, (c) => { container = c; });
       } catch (err) {
-        if (dockerStatus(err) === 404 && /image/i.test(String(err))) {
-          throw new ProviderError(`image ${tag} is not built on this Docker engine; run npx tsx scripts/build-images.ts ${spec.image.name}`, {
-            retryable: false,
-            cause: err,
-          });
-        }
-        throw dockerFailure(err, `creating ${name}`);
+        if (signal?.aborted) throw new CancelledError(`provisioning ${spec.envId} was cancelled: a destroy was requested`);
+        throw err;
+      } finally {
+        signal?.removeEventListener('abort', stop);
       }
-      let installed: Record<string, string> = {};
-      try {
-        if (spec.packages.length > 0) {
-          progress(`installing ${spec.packages.join(' ')}`);
-          installed = await installPackages(container, spec.image, spec.packages, progress, installTimeoutMs);
-          progress(`installed ${Object.entries(installed).map(([n, v]) => `${n} ${v}`).join(', ')}`);
-        }
-        const check = await execInContainer(container, ['true'], { timeoutMs: READY_TIMEOUT_MS, maxOutputBytes: 4096 });
-        if (check.exitCode !== 0) {
-          throw new ProviderError(`readiness check exited with ${check.exitCode}: ${check.stderr.trim()}`, { retryable: true });
-        }
-      } catch (err) {
-        throw dockerFailure(err, `preparing ${name}`);
-      }
-      const digest = await container.inspect().then((info) => info.Image, (err: unknown) => { throw dockerFailure(err, `inspecting ${name}`); });
-      progress(`ready: docker exec -it ${name} bash`);
-      return { access: { name, command: `docker exec -it ${name} bash` }, engine: 'docker', installed, imageRef: { tag, digest } };
     },
 
     async inspect(envId) {

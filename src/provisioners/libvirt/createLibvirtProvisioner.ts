@@ -1,7 +1,7 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NotFoundError, ProviderError, ValidationError } from '../../errors.js';
+import { CancelledError, NotFoundError, ProviderError, ValidationError } from '../../errors.js';
 import { packageManagerOf } from '../../images/catalog.js';
 import type { ExecOptions, ManagedResource, ProgressSink, ProvisionResult, ProvisionSpec, Provisioner } from '../port.js';
 import { createDirectEngine, teardownVm } from './createDirectEngine.js';
@@ -30,8 +30,6 @@ export interface LibvirtProvisionerOptions {
   pool?: string;
   /** Boot + cloud-init budget (TCG with packages can take minutes); default 15 min. */
   readyTimeoutMs?: number;
-  /** This deployment's label (Redis prefix), recorded on domains; volumes and state in our pool and data dir are ours. */
-  instance?: string;
   /** Tests and the bench inject an engine; otherwise resolved from `libvirt.engine`. */
   engine?: VmEngine;
 }
@@ -42,6 +40,8 @@ export interface LibvirtProvisioner extends Provisioner {
   close(): Promise<void>;
 }
 
+/** In a VM's state dir: the deployment that made it. */
+const OWNER_FILE = 'owner';
 const SSH_CHECK: ExecOptions = { timeoutMs: 20_000, maxOutputBytes: 4096 };
 
 export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtProvisioner {
@@ -90,20 +90,23 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
     return { ...to, user, privateKey };
   };
 
-  const waitReady = async (envId: string, serialLog: string | undefined, progress: ProgressSink): Promise<void> => {
+  const waitReady = async (envId: string, serialLog: string | undefined, progress: ProgressSink, signal?: AbortSignal): Promise<void> => {
     const deadline = Date.now() + readyTimeoutMs;
     if (serialLog) {
       const prefix = `${READY_MARKER} ${envId} `;
       const status = await watchSerialLog(serialLog, {
         timeoutMs: readyTimeoutMs,
+        ...optional('signal', signal),
         onLine: progress,
         match: (line) => (line.includes(prefix) ? line.slice(line.indexOf(prefix) + prefix.length).trim() : undefined),
       });
+      signal?.throwIfAborted();
       if (status === undefined) throw new ProviderError(`VM ${envId} not ready after ${readyTimeoutMs / 1000}s`);
       if (status !== 'ok') throw new ProviderError(`VM ${envId} finished cloud-init with "${status}"`, { retryable: false });
     }
     // The console said ready (or there is no console to read): confirm through the access path users get.
     for (;;) {
+      signal?.throwIfAborted();
       try {
         const r = await sshExec(await sshTo(envId, 'forward'), ['cat', READY_FILE], SSH_CHECK);
         const status = r.stdout.trim();
@@ -118,6 +121,72 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
     }
   };
 
+  async function createVm(spec: ProvisionSpec, progress: ProgressSink, signal: AbortSignal | undefined): Promise<ProvisionResult> {
+    const vm = spec.image.vm;
+    if (!vm) throw new ValidationError(`image ${spec.image.name} has no VM settings`, 'image');
+    signal?.throwIfAborted();
+    const names = vmNames(spec.envId);
+    const dir = stateDir(spec.envId);
+    await forwarder.close(spec.envId);
+    await rm(dir, { recursive: true, force: true });
+    const keys = await createKeyPair(dir, `repro-${spec.envId}`);
+    // Volumes carry no labels: the owner recorded here claims them when no domain does.
+    if (spec.instance !== undefined) await writeFile(join(dir, OWNER_FILE), spec.instance);
+    const forward = await forwarder.open(spec.envId, 0, target(spec.envId));
+    const inData = (p: string | undefined) => (p === undefined ? undefined : isAbsolute(p) ? p : join(dataDir, p));
+    const serialLog = localHypervisor ? join(dir, 'serial.log') : undefined;
+    const config: VmStackConfig = {
+      envId: spec.envId,
+      ticket: `${spec.ticket.system}:${spec.ticket.id}`,
+      ...optional('instance', spec.instance),
+      image: spec.image.name,
+      disk: inData(vm.disk) ?? vm.disk,
+      ...optional('kernel', inData(vm.kernel)),
+      ...optional('initrd', inData(vm.initrd)),
+      ...optional('cmdline', vm.cmdline),
+      cpus: Math.max(1, Math.ceil(spec.limits.cpus)),
+      memoryMb: spec.limits.memoryMb,
+      diskGb: Math.max(spec.limits.diskGb ?? vm.diskGb, vm.diskGb),
+      user: vm.user,
+      packages: spec.packages,
+      packageManager: packageManagerOf(spec.image),
+      ...(vm.cloudInit ? { cloudInit: vm.cloudInit } : {}),
+      sshPublicKey: keys.publicKey,
+      libvirtUri: uri,
+      network: o.libvirt.network,
+      pool,
+      poolPath,
+      domainType: await (domainType ??= probeDomainType(virsh)),
+      sshPort: forward.port,
+      ...optional('serialLog', serialLog),
+    };
+    progress(`applying VM resources with the ${engineName} engine`);
+    try {
+      await (await engine()).apply(config, progress);
+    } catch (err) {
+      if (config.domainType !== 'kvm' || !isKvmFailure(err)) throw err;
+      // The probe's guest started but this one could not: remember TCG for this host and go on.
+      domainType = Promise.resolve('qemu');
+      progress('KVM is not usable on this host; starting under TCG (software emulation) instead');
+      signal?.throwIfAborted();
+      await (await engine()).apply({ ...config, domainType: 'qemu' }, progress);
+    }
+    signal?.throwIfAborted();
+    await waitReady(spec.envId, serialLog, progress, signal);
+    const host = o.libvirt.sshHost;
+    return {
+      engine: engineName,
+      access: {
+        name: names.domain,
+        host,
+        port: forward.port,
+        user: vm.user,
+        privateKey: keys.privateKey,
+        command: `ssh -p ${forward.port} ${vm.user}@${host}`,
+      },
+    };
+  }
+
   const provisioner: LibvirtProvisioner = {
     kind: 'vm',
     engine: engineName,
@@ -127,65 +196,14 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
       await virsh.run(['uri'], { timeoutMs: 2000 });
     },
 
-    async create(spec: ProvisionSpec, progress: ProgressSink): Promise<ProvisionResult> {
-      const vm = spec.image.vm;
-      if (!vm) throw new ValidationError(`image ${spec.image.name} has no VM settings`, 'image');
-      const names = vmNames(spec.envId);
-      const dir = stateDir(spec.envId);
-      await forwarder.close(spec.envId);
-      await rm(dir, { recursive: true, force: true });
-      const keys = await createKeyPair(dir, `repro-${spec.envId}`);
-      const forward = await forwarder.open(spec.envId, 0, target(spec.envId));
-      const inData = (p: string | undefined) => (p === undefined ? undefined : isAbsolute(p) ? p : join(dataDir, p));
-      const serialLog = localHypervisor ? join(dir, 'serial.log') : undefined;
-      const config: VmStackConfig = {
-        envId: spec.envId,
-        ticket: `${spec.ticket.system}:${spec.ticket.id}`,
-        ...optional('instance', spec.instance),
-        image: spec.image.name,
-        disk: inData(vm.disk) ?? vm.disk,
-        ...optional('kernel', inData(vm.kernel)),
-        ...optional('initrd', inData(vm.initrd)),
-        ...optional('cmdline', vm.cmdline),
-        cpus: Math.max(1, Math.ceil(spec.limits.cpus)),
-        memoryMb: spec.limits.memoryMb,
-        diskGb: Math.max(spec.limits.diskGb ?? vm.diskGb, vm.diskGb),
-        user: vm.user,
-        packages: spec.packages,
-        packageManager: packageManagerOf(spec.image),
-        ...(vm.cloudInit ? { cloudInit: vm.cloudInit } : {}),
-        sshPublicKey: keys.publicKey,
-        libvirtUri: uri,
-        network: o.libvirt.network,
-        pool,
-        poolPath,
-        domainType: await (domainType ??= probeDomainType(virsh)),
-        sshPort: forward.port,
-        ...optional('serialLog', serialLog),
-      };
-      progress(`applying VM resources with the ${engineName} engine`);
+    async create(spec: ProvisionSpec, progress: ProgressSink, signal?: AbortSignal): Promise<ProvisionResult> {
       try {
-        await (await engine()).apply(config, progress);
+        return await createVm(spec, progress, signal);
       } catch (err) {
-        if (config.domainType !== 'kvm' || !isKvmFailure(err)) throw err;
-        // The probe's guest started but this one could not: remember TCG for this host and go on.
-        domainType = Promise.resolve('qemu');
-        progress('KVM is not usable on this host; starting under TCG (software emulation) instead');
-        await (await engine()).apply({ ...config, domainType: 'qemu' }, progress);
+        // Stop waiting; the caller's destroy() tears down what the apply made.
+        if (signal?.aborted) throw new CancelledError(`provisioning ${spec.envId} was cancelled: a destroy was requested`);
+        throw err;
       }
-      await waitReady(spec.envId, serialLog, progress);
-      const host = o.libvirt.sshHost;
-      return {
-        engine: engineName,
-        access: {
-          name: names.domain,
-          host,
-          port: forward.port,
-          user: vm.user,
-          privateKey: keys.privateKey,
-          command: `ssh -p ${forward.port} ${vm.user}@${host}`,
-        },
-      };
     },
 
     async inspect(envId) {
@@ -204,26 +222,31 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
     async list() {
       const found: ManagedResource[] = [];
       // Volumes, state and stacks belong to their domain's deployment; without a domain, to the
-      // deployment whose pool and data dir hold them.
+      // one recorded in the state dir; with neither, to no one (never reaped: the pool may be shared).
       const instanceOf = new Map<string, string | undefined>();
-      const own = (envId: string) => {
-        const instance = instanceOf.has(envId) ? instanceOf.get(envId) : o.instance;
+      const recorded = async (envId: string) => {
+        if (!instanceOf.has(envId)) instanceOf.set(envId, await readFile(join(stateDir(envId), OWNER_FILE), 'utf8').catch(() => undefined));
+        return instanceOf.get(envId);
+      };
+      const own = async (envId: string) => {
+        const instance = await recorded(envId);
         return instance === undefined ? {} : { instance };
       };
       for (const d of await listDomains(virsh)) {
         instanceOf.set(d.metadata.envId, d.metadata.instance);
-        found.push({ type: 'domain', id: d.name, envId: d.metadata.envId, ticket: d.metadata.ticket, ...own(d.metadata.envId) });
+        found.push({ type: 'domain', id: d.name, envId: d.metadata.envId, ticket: d.metadata.ticket, ...(await own(d.metadata.envId)) });
         // list() runs periodically (reconciler): it also brings SSH access back after a restart.
         if (d.running && d.metadata.sshPort) await ensureForward(d.metadata.envId, d.metadata.sshPort).catch(() => undefined);
       }
       for (const v of await listVolumes(virsh, pool)) {
         const envId = envIdOfVolume(v);
-        if (envId) found.push({ type: 'volume', id: v, envId, ...own(envId) });
+        if (envId) found.push({ type: 'volume', id: v, envId, ...(await own(envId)) });
       }
       for (const envId of await readdir(stateRoot).catch(() => [] as string[])) {
-        found.push({ type: 'state', id: join(stateRoot, envId), envId, ...own(envId) });
+        found.push({ type: 'state', id: join(stateRoot, envId), envId, ...(await own(envId)) });
       }
-      return [...found, ...(await (await engine()).list()).map((r) => ({ ...r, ...own(r.envId) }))];
+      for (const r of await (await engine()).list()) found.push({ ...r, ...(await own(r.envId)) });
+      return found;
     },
 
     async remove(r) {

@@ -1,0 +1,20 @@
+import Docker from 'dockerode';
+import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
+import { repoCatalog } from '../support/harness.js';
+import { buildSlowAptImage } from '../support/slowAptImage.js';
+import { describeProvisionerContract } from './provisioner.js';
+
+/** The real Docker engine; the slow step is a package install whose apt-get sleeps for ten minutes. */
+describeProvisionerContract('docker', async () => {
+  const image = (await repoCatalog()).get('debian-12')!;
+  const slowApt = await buildSlowAptImage(new Docker(), image);
+  const limits = { cpus: 1, memoryMb: 256, pids: 64 };
+  const ticket = { system: 'generic', id: 'CONTRACT' };
+  return {
+    provisioner: createDockerProvisioner({ hostId: 'test' }),
+    quick: (envId) => ({ envId, ticket, image, packages: [], limits }),
+    slow: (envId) => ({ envId, ticket, image: slowApt.image, packages: ['curl'], limits }),
+    slowStepStarted: (line) => line.startsWith('$ apt-get update'),
+    close: () => slowApt.remove(),
+  };
+});

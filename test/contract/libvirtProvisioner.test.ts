@@ -1,0 +1,34 @@
+/**
+ * Cancellation against the real libvirtd and qemu (TCG here): the slow step is the boot and
+ * cloud-init of a VM, which takes minutes; the rest of the VM lifecycle is
+ * test/integration/libvirtProvisioner.test.ts. Needs scripts/setup-libvirt.
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createLibvirtProvisioner } from '../../src/provisioners/libvirt/createLibvirtProvisioner.js';
+import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
+import { testVmImage } from '../integration/libvirtTestImage.js';
+import { describeCancellationContract } from './provisioner.js';
+
+const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
+
+describeCancellationContract('libvirt', async () => {
+  // Not under /tmp: qemu runs as libvirt-qemu and must reach the pool and state dirs.
+  const dataDir = await mkdtemp(join(resolve('data'), 'ct-libvirt-'));
+  await chmod(dataDir, 0o755);
+  const pool = `repro-ct-${randomBytes(4).toString('hex')}`;
+  const provisioner = createLibvirtProvisioner({ libvirt: { uri: URI, engine: 'direct', network: 'default', sshHost: '127.0.0.1' }, dataDir, pool });
+  const virsh = createVirsh(URI);
+  return {
+    provisioner,
+    slow: (envId) => ({ envId, ticket: { system: 'generic', id: 'CONTRACT' }, image: testVmImage, packages: [], limits: { cpus: 1, memoryMb: 1024, pids: 512, diskGb: 4 } }),
+    slowStepStarted: (line) => line.startsWith('applying VM resources'),
+    async close() {
+      await provisioner.close();
+      await virsh.run(['pool-destroy', pool]).catch(() => undefined);
+      await virsh.run(['pool-undefine', pool]).catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});
