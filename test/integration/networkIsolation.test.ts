@@ -5,7 +5,6 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
@@ -17,13 +16,14 @@ import { hookRule, ISOLATION_RULES, type ChainRules } from '../../src/network/is
 import { bridgeName, resourceName } from '../../src/provisioners/docker/containerOptions.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import type { ProvisionSpec } from '../../src/provisioners/port.js';
+import { greeting, tcpGreeters } from '../support/tcpGreeter.js';
 
 const exec = promisify(execFile);
 const docker = new Docker();
 const provisioner = createDockerProvisioner({ hostId: 'test-host' });
 const run = randomBytes(3).toString('hex');
 const created = new Set<string>();
-const servers: Server[] = [];
+const greeters = tcpGreeters();
 let image: CatalogImage;
 
 function spec(suffix: string, packages: string[] = []): ProvisionSpec {
@@ -44,30 +44,6 @@ async function addressOf(envId: string): Promise<string> {
   const ip = (await docker.getContainer(name).inspect()).NetworkSettings.Networks[name]?.IPAddress;
   if (!ip) throw new Error(`${envId} has no address`);
   return ip;
-}
-
-/** A TCP listener on one host address that greets and records who connected. */
-async function listen(host: string): Promise<{ port: number; peers: string[] }> {
-  const peers: string[] = [];
-  const server = createServer((socket) => {
-    peers.push(socket.remoteAddress ?? '');
-    socket.end('hello\n');
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return { port: (server.address() as { port: number }).port, peers };
-}
-
-function greeting(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, timeout: 3000 });
-    socket.once('data', (d) => {
-      socket.destroy();
-      resolve(d.toString().trim());
-    });
-    socket.once('timeout', () => reject(new Error('timed out')));
-    socket.once('error', reject);
-  });
 }
 
 /** Connects from inside the environment; exit 0 and the greeting only when the connection opened. */
@@ -100,7 +76,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await Promise.allSettled(servers.map((s) => new Promise((r) => s.close(r))));
+  await greeters.closeAll();
   await Promise.allSettled([...created].map((id) => provisioner.destroy(id)));
 });
 
@@ -165,7 +141,7 @@ describe('network reach of container environments', () => {
 
   it('cannot reach a host service on its own gateway', async () => {
     const gateway = await gatewayOf(a.envId);
-    const service = await listen(gateway);
+    const service = await greeters.listen(gateway);
     // Control: the service answers from the host, so a failure below is the firewall's doing.
     expect(await greeting(gateway, service.port)).toBe('hello');
     const probe = await probeFrom(a.envId, gateway, service.port);
@@ -176,7 +152,7 @@ describe('network reach of container environments', () => {
 
   it("cannot reach a host service through another environment's gateway", async () => {
     const gateway = await gatewayOf(b.envId);
-    const service = await listen(gateway);
+    const service = await greeters.listen(gateway);
     expect(await greeting(gateway, service.port)).toBe('hello');
     const probe = await probeFrom(a.envId, gateway, service.port);
     expect(probe.exitCode).not.toBe(0);

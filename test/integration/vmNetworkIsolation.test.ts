@@ -7,7 +7,6 @@
  */
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { createLibvirtProvisioner, type LibvirtProvisioner } from '../../src/pro
 import { vmNames } from '../../src/provisioners/libvirt/names.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { testVmImage } from './libvirtTestImage.js';
+import { greeting, tcpGreeters } from '../support/tcpGreeter.js';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 
@@ -33,22 +33,10 @@ const containerEnvId = `test-${envId}-c`;
 const virsh = createVirsh(URI);
 const docker = new Docker();
 const containers = createDockerProvisioner({ hostId: 'test-host' });
-const servers: Server[] = [];
+const greeters = tcpGreeters();
 const silent = pino({ level: 'silent' });
 let vm: LibvirtProvisioner;
 let dataDir: string;
-
-function greeting(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, timeout: 3000 });
-    socket.once('data', (d) => {
-      socket.destroy();
-      resolve(d.toString().trim());
-    });
-    socket.once('timeout', () => reject(new Error('timed out')));
-    socket.once('error', reject);
-  });
-}
 
 function probeFromVm(host: string, port: number) {
   return vm.exec(envId, ['timeout', '5', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port} && head -n1 <&3`], { timeoutMs: 60_000, maxOutputBytes: 4096 });
@@ -75,7 +63,7 @@ beforeAll(async () => {
 }, 15 * 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled(servers.map((s) => new Promise((r) => s.close(r))));
+  await greeters.closeAll();
   await vm?.destroy(envId).catch(() => undefined);
   await vm?.close();
   await containers.destroy(containerEnvId).catch(() => undefined);
@@ -93,14 +81,7 @@ describe('network reach of VM environments', () => {
   it('cannot reach a host service on the VM network gateway', async () => {
     const gateway = /<ip address='([\d.]+)'/.exec(await virsh.run(['net-dumpxml', NETWORK]))?.[1];
     expect(gateway).toBeTruthy();
-    const peers: string[] = [];
-    const server = createServer((s) => {
-      peers.push(s.remoteAddress ?? '');
-      s.end('hello\n');
-    });
-    servers.push(server);
-    await new Promise<void>((r) => server.listen(0, gateway, r));
-    const port = (server.address() as { port: number }).port;
+    const { port, peers } = await greeters.listen(gateway!);
     // Control: the service answers from the host, so a failure below is the firewall's doing.
     expect(await greeting(gateway!, port)).toBe('hello');
     const probe = await probeFromVm(gateway!, port);
