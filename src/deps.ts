@@ -20,6 +20,7 @@ import { openRedis, untilRedisReady } from './store/redisConnection.js';
 import { createTokenStore, type TokenStore } from './store/tokenStore.js';
 import { loadSecretsKey } from './secrets/loadSecretsKey.js';
 import { createSecretBox, type SecretBox } from './secrets/secretBox.js';
+import { createTranscriptStore, type TranscriptStore } from './terminal/transcriptStore.js';
 import { buildTicketing, type Ticketing } from './tickets/buildTicketing.js';
 
 export interface Deps {
@@ -35,6 +36,8 @@ export interface Deps {
   tokens: TokenStore;
   /** Seals access secrets at rest (worker) and opens them for the access route (API). */
   secrets: SecretBox;
+  /** Terminal sessions and their asciicast transcripts. */
+  transcripts: TranscriptStore;
   queues: Queues;
   /** The files' catalog with the admins' API changes over it (refresh() rereads them). */
   catalog: LiveCatalog;
@@ -91,6 +94,8 @@ export function buildDeps(input: DepsInput): Deps {
   const deps: Deps = {
     config, log, clock, redis, keys: k, store, events, eventFeed, queues, catalog, definitions, builds, provisioners, service, ticketing, secrets,
     tokens: createTokenStore(redis, k, clock),
+    // Kept as long as the environment can live plus the retention of its record.
+    transcripts: createTranscriptStore(redis, k, config.ttl.maxSeconds + config.retentionSeconds),
     metrics: createMetrics(),
     connect,
     ready: (onWait = (message) => log.warn(message)) => untilRedisReady(redis, config.redisUrl, onWait),

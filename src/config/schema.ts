@@ -76,6 +76,19 @@ export const ConfigSchema = Type.Object(
       { timeoutMs: Type.Integer({ minimum: 100 }), maxOutputBytes: Type.Integer({ minimum: 1024 }) },
       { default: { timeoutMs: 60000, maxOutputBytes: 1048576 } },
     ),
+    /** Interactive terminals: bounded in time, transcripts bounded in size. */
+    terminal: Type.Object(
+      {
+        /** No byte either way for this long ends the session. */
+        idleTimeoutMs: Type.Integer({ minimum: 1000 }),
+        maxDurationMs: Type.Integer({ minimum: 1000 }),
+        /** Recorded asciicast per session; output past it is not recorded (the session goes on). */
+        transcriptMaxBytes: Type.Integer({ minimum: 1024 }),
+        /** Transcript text put in a ticket comment. */
+        attachMaxBytes: Type.Integer({ minimum: 256, maximum: 1048576 }),
+      },
+      { default: { idleTimeoutMs: 900000, maxDurationMs: 14400000, transcriptMaxBytes: 1048576, attachMaxBytes: 32768 } },
+    ),
     maintenanceIntervalMs: Type.Integer({ minimum: 1000, default: 60000 }),
     /** A job whose worker died is retried after its lock lapses, about this long. */
     jobLockMs: Type.Integer({ minimum: 1000, default: 30000 }),

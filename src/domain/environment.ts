@@ -16,7 +16,7 @@ export interface TicketRef {
 export interface Access {
   /** Container name or libvirt domain name. */
   name: string;
-  /** Copy-pasteable way in, e.g. `docker exec -it repro-env-x bash` or `ssh -p 2201 repro@host`. */
+  /** Copy-pasteable way in, e.g. `repro shell env-x` or `ssh -p 2201 repro@host`. */
   command?: string;
   host?: string;
   port?: number;

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { validatorCompiler } from './plugins/validatorCompiler.js';
@@ -10,6 +11,7 @@ import { registerRateLimit } from './plugins/rateLimit.js';
 import { environmentRoutes } from './routes/environments.js';
 import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
+import { terminalRoutes } from './routes/terminal.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -44,11 +46,16 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   const failedAuth = await registerRateLimit(app, deps);
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  // Before the auth hook: the plugin's own hooks must see every upgrade, also one the auth hook
+  // refuses, so that the refused upgrade's socket is closed once the 401 is sent.
+  // Terminal input frames are keystrokes and pastes: 64 KiB is plenty and bounds memory per frame.
+  await app.register(websocket, { options: { maxPayload: 65536 } });
   registerAuth(app, [bearerToken(deps.tokens)], failedAuth);
 
   await app.register(healthRoutes(deps));
   await app.register(environmentRoutes(deps));
   await app.register(imageRoutes(deps));
+  await app.register(terminalRoutes(deps));
   await app.register(tokenRoutes(deps));
   await app.register(webhookRoutes(deps.ticketing));
   return app;

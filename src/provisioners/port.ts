@@ -66,6 +66,23 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
+/** An interactive login shell on a TTY; bytes only, so no engine or SSH type leaks out. */
+export interface TerminalSession {
+  write(data: Buffer): void;
+  resize(size: TerminalSize): Promise<void>;
+  /** Output of the TTY (stdout and stderr are one stream on a terminal). */
+  onData(listener: (chunk: Buffer) => void): void;
+  /** Called once when the shell ends or the connection to it drops; `exitCode` when known. */
+  onExit(listener: (exitCode?: number) => void): void;
+  /** Ends the shell's connection; onExit listeners still run. */
+  close(): void;
+}
+
 export interface Provisioner {
   readonly kind: EnvironmentKind;
   /** Throws when the provider cannot be reached (used by /readyz). */
@@ -84,6 +101,8 @@ export interface Provisioner {
   /** Removes one listed resource (the reconciler's orphan path). */
   remove(resource: ManagedResource): Promise<void>;
   exec(envId: string, command: string[], opts: ExecOptions): Promise<ExecResult>;
+  /** A login shell on a TTY in a running environment (`bash -l`, else `sh -l`). */
+  openTerminal(envId: string, size: TerminalSize): Promise<TerminalSession>;
   /** Releases what the adapter holds open (forwarders, clients); resources it created stay. */
   close?(): Promise<void>;
 }

@@ -7,6 +7,10 @@ export function keys(prefix: string) {
     byState: (state: string) => `${prefix}:envs:state:${state}`,
     byTicket: (system: string, id: string) => `${prefix}:envs:ticket:${system}:${id}`,
     idempotency: (scope: string, key: string) => `${prefix}:idem:${scope}:${key}`,
+    /** Terminal sessions of one environment, by start time; each session's metadata and asciicast lines. */
+    terminals: (envId: string) => `${prefix}:env:${envId}:terminals`,
+    terminal: (sessionId: string) => `${prefix}:terminal:${sessionId}`,
+    terminalCast: (sessionId: string) => `${prefix}:terminal:${sessionId}:cast`,
     tokens: `${prefix}:tokens`,
     tokenNames: `${prefix}:tokens:names`,
     /** name → when its token last authenticated a request. */

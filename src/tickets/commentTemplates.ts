@@ -1,7 +1,8 @@
 import type { EnvironmentRecord } from '../domain/environment.js';
 import { QUOTA_LABELS, type QuotaName } from '../domain/quotas.js';
+import type { TerminalSessionInfo } from '../terminal/terminalSessionSchema.js';
 
-export type CommentKind = 'accepted' | 'ready' | 'failed' | 'expiring' | 'destroyed' | 'rejected' | 'over-quota';
+export type CommentKind = 'accepted' | 'ready' | 'failed' | 'expiring' | 'destroyed' | 'rejected' | 'over-quota' | 'transcript';
 export type Locale = 'fr' | 'en';
 
 export interface CommentData {
@@ -17,7 +18,19 @@ export interface CommentData {
   images?: string[];
   /** For `over-quota`: the quota that refused the request and its limit. */
   quota?: { name: QuotaName; limit: number };
+  /** For `transcript`: the session and its readable text, already bounded. */
+  transcript?: TranscriptComment;
 }
+
+export interface TranscriptComment {
+  session: TerminalSessionInfo;
+  text: string;
+  /** Only the end of the session is shown, or the recording itself was cut. */
+  cut: boolean;
+}
+
+/** The CLI command that opens a terminal, from anywhere the API is reachable. */
+export const shellCommand = (envId: string) => `repro shell ${envId}`;
 
 /**
  * Comment texts, French and English. No line starts with `/repro`: our own comment comes back
@@ -35,9 +48,11 @@ export function renderComment(kind: CommentKind, locale: Locale, data: CommentDa
     case 'ready': {
       const access = env?.access;
       const lines = [head, t.ready];
-      if (access?.command) lines.push(`${t.connect}: ${access.command}`);
-      else if (access?.host) lines.push(`${t.connect}: ssh ${access.user ? `${access.user}@` : ''}${access.host}${access.port ? ` -p ${access.port}` : ''}`);
-      if (env && api) lines.push(`${t.exec}: POST ${api}/v1/environments/${env.id}/exec`, `${t.details}: ${api}/v1/environments/${env.id}`);
+      if (env) lines.push(`${t.connect}: ${shellCommand(env.id)}`);
+      if (env && api) lines.push(`${t.page}: ${api}/environments/${env.id}`, `${t.terminal}: ${api}/environments/${env.id}#terminal`);
+      // A VM is also reachable over SSH (the key is on the environment's page).
+      if (access?.command && env && access.command !== shellCommand(env.id)) lines.push(`${t.ssh}: ${access.command}`);
+      if (env && api) lines.push(`${t.exec}: POST ${api}/v1/environments/${env.id}/exec`);
       if (env) lines.push(`${t.image}: ${env.image}${data.imageLabel ? ` (${data.imageLabel})` : ''}`);
       const p = env?.provenance;
       if (p) {
@@ -59,6 +74,17 @@ export function renderComment(kind: CommentKind, locale: Locale, data: CommentDa
     }
     case 'destroyed':
       return [head, t.destroyed].join('\n');
+    case 'transcript': {
+      const tr = data.transcript;
+      if (!tr) return [head, t.transcriptGone].join('\n');
+      const s = tr.session;
+      const lines = [head, `${t.session} ${s.id}: ${s.actor}, ${when(s.startedAt)}${s.durationMs === undefined ? '' : `, ${duration(s.durationMs)}`}.`];
+      if (env && api) lines.push(`${t.recording}: ${api}/v1/environments/${env.id}/terminal/sessions/${s.id}`);
+      lines.push(tr.cut ? t.transcriptCut : t.transcriptText);
+      // Quoted: the text is whatever the session printed, and a line of it must never read as a /repro request.
+      lines.push(...tr.text.replace(/\n+$/, '').split('\n').map((line) => `> ${line}`));
+      return lines.join('\n');
+    }
     case 'rejected':
       return [
         head,
@@ -73,6 +99,12 @@ export function renderComment(kind: CommentKind, locale: Locale, data: CommentDa
         t.overQuotaHelp,
       ].join('\n');
   }
+}
+
+function duration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const m = Math.floor(total / 60);
+  return m > 0 ? `${m} min ${total % 60} s` : `${total} s`;
 }
 
 function formatTime(iso: string, locale: Locale): string {
@@ -90,8 +122,10 @@ const FR = {
   packages: 'Paquets',
   ready: 'L’environnement est prêt.',
   connect: 'Connexion',
+  page: 'Page',
+  terminal: 'Terminal',
+  ssh: 'SSH',
   exec: 'Exécuter une commande',
-  details: 'Détails',
   image: 'Image',
   build: 'Construction',
   revision: 'révision',
@@ -118,6 +152,11 @@ const FR = {
     vmOverall: 'VM actives au total',
     overall: 'environnements actifs au total',
   } as Record<QuotaName, string>,
+  session: 'Session de terminal',
+  recording: 'Enregistrement (asciicast)',
+  transcriptText: 'Transcription :',
+  transcriptCut: 'Transcription (fin de la session seulement) :',
+  transcriptGone: 'La transcription de cette session n’existe plus.',
 };
 
 const EN: typeof FR = {
@@ -127,8 +166,10 @@ const EN: typeof FR = {
   packages: 'Packages',
   ready: 'The environment is ready.',
   connect: 'Connect',
+  page: 'Page',
+  terminal: 'Terminal',
+  ssh: 'SSH',
   exec: 'Run a command',
-  details: 'Details',
   image: 'Image',
   build: 'Build',
   revision: 'revision',
@@ -149,4 +190,9 @@ const EN: typeof FR = {
   limit: 'limit:',
   overQuotaHelp: 'Delete an environment that is no longer needed or wait for one to expire, then ask again.',
   quotas: QUOTA_LABELS,
+  session: 'Terminal session',
+  recording: 'Recording (asciicast)',
+  transcriptText: 'Transcript:',
+  transcriptCut: 'Transcript (end of the session only):',
+  transcriptGone: 'The transcript of this session no longer exists.',
 };

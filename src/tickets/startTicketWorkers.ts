@@ -18,6 +18,7 @@ export async function startTicketWorkers(deps: Deps, ticketing: Ticketing, conne
   const prefix = deps.keys.queues;
   const notify = new Worker(queueNames.notify, createNotifyProcessor({
     adapters: ticketing.adapters, store: deps.store, events: deps.events, catalog: deps.catalog, metrics: deps.metrics,
+    transcripts: deps.transcripts, attachMaxBytes: deps.config.terminal.attachMaxBytes,
     ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
   }), { connection, prefix, concurrency: 5 });
   const teardown = new Worker(TEARDOWN_QUEUE, createTeardownProcessor(deps), { connection, prefix, concurrency: 2 });

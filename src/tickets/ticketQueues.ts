@@ -22,8 +22,11 @@ export const NotifyJob = Type.Object({
   kind: Type.Union([
     Type.Literal('accepted'), Type.Literal('ready'), Type.Literal('failed'),
     Type.Literal('expiring'), Type.Literal('destroyed'), Type.Literal('rejected'), Type.Literal('over-quota'),
+    Type.Literal('transcript'),
   ]),
   envId: Type.Optional(Type.String()),
+  /** For `transcript`: the terminal session whose transcript goes on the ticket. */
+  sessionId: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
   /** For `over-quota`: which quota refused the request, and its limit. */
   quota: Type.Optional(Type.Object({

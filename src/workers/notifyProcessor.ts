@@ -6,7 +6,9 @@ import type { Metrics } from '../metrics.js';
 import { parsePayload } from '../queue/payloads.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
 import type { EventStore } from '../store/eventStore.js';
-import { renderComment } from '../tickets/commentTemplates.js';
+import type { TranscriptStore } from '../terminal/transcriptStore.js';
+import { castToText } from '../terminal/castToText.js';
+import { renderComment, type TranscriptComment } from '../tickets/commentTemplates.js';
 import type { TicketAdapter } from '../tickets/port.js';
 import { NotifyJob } from '../tickets/ticketQueues.js';
 import { SYSTEM_ACTORS } from '../auth/systemActors.js';
@@ -18,6 +20,9 @@ export interface NotifyDeps {
   catalog: Catalog;
   metrics: Pick<Metrics, 'notifyFailures'>;
   publicUrl?: string;
+  transcripts: TranscriptStore;
+  /** Bound on the transcript text put in a comment. */
+  attachMaxBytes: number;
 }
 
 const ACTOR = SYSTEM_ACTORS.notify;
@@ -47,6 +52,11 @@ export function createNotifyProcessor(deps: NotifyDeps) {
       throw new UnrecoverableError(`ticket system ${data.system} is not configured`);
     }
 
+    const transcript = data.kind === 'transcript' ? await loadTranscript(deps, data.sessionId) : undefined;
+    if (data.kind === 'transcript' && !transcript) {
+      await fail(`transcript comment not posted: terminal session ${data.sessionId ?? '(none)'} is gone`, true);
+      throw new UnrecoverableError(`terminal session ${data.sessionId ?? '(none)'} is gone`);
+    }
     const image = env ? deps.catalog.get(env.image) : undefined;
     const text = renderComment(data.kind, adapter.locale, {
       ...(env ? { env } : {}),
@@ -55,6 +65,7 @@ export function createNotifyProcessor(deps: NotifyDeps) {
       ...(data.reason ? { reason: data.reason } : {}),
       ...(data.quota ? { quota: data.quota } : {}),
       ...(data.kind === 'rejected' ? { images: deps.catalog.list().map((i) => i.name).sort() } : {}),
+      ...(transcript ? { transcript } : {}),
     });
     try {
       await adapter.postComment(data.ticket, text, { internal: true });
@@ -67,4 +78,12 @@ export function createNotifyProcessor(deps: NotifyDeps) {
     }
     if (data.envId) await deps.events.append(data.envId, { type: 'notify.sent', actor: ACTOR, message: `${data.kind} comment posted on ${data.system}:${data.ticket.id}` });
   };
+}
+
+async function loadTranscript(deps: NotifyDeps, sessionId: string | undefined): Promise<TranscriptComment | undefined> {
+  if (!sessionId) return undefined;
+  const [session, cast] = await Promise.all([deps.transcripts.get(sessionId), deps.transcripts.cast(sessionId)]);
+  if (!session || cast === undefined) return undefined;
+  const { text, cut } = castToText(cast, deps.attachMaxBytes);
+  return { session, text, cut: cut || session.truncated };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError } from '../../src/errors.js';
+import { CancelledError, NotFoundError } from '../../src/errors.js';
 import type { ProvisionSpec, Provisioner } from '../../src/provisioners/port.js';
 
 export interface CancellationSubject {
@@ -58,6 +58,27 @@ export function describeProvisionerContract(name: string, setup: () => Promise<C
       await provisioner.destroy(envId);
       expect(await provisioner.inspect(envId)).toBeUndefined();
       await provisioner.destroy(envId);
+    });
+
+    it('opens a terminal: input reaches it, output comes back, close ends it; a missing environment is not found', async () => {
+      const { provisioner, quick } = subject.get();
+      const envId = subject.newId();
+      await provisioner.create(quick(envId), () => undefined);
+      try {
+        const session = await provisioner.openTerminal(envId, { cols: 80, rows: 24 });
+        let output = '';
+        session.onData((chunk) => { output += chunk.toString('utf8'); });
+        const exited = new Promise<void>((resolve) => session.onExit(() => resolve()));
+        await session.resize({ cols: 100, rows: 30 });
+        session.write(Buffer.from('echo terminal-contract\r'));
+        for (const deadline = Date.now() + 15_000; !output.includes('terminal-contract') && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
+        expect(output).toContain('terminal-contract');
+        session.close();
+        await exited;
+      } finally {
+        await provisioner.destroy(envId);
+      }
+      await expect(provisioner.openTerminal(envId, { cols: 80, rows: 24 })).rejects.toBeInstanceOf(NotFoundError);
     });
 
     cancellationCases(subject);

@@ -48,7 +48,7 @@ describe('container environment lifecycle', () => {
   it('provisions a ticket\'s container with its packages, runs commands in it, and removes everything on delete', async () => {
     const env = await request({ packages: ['curl'] });
     const ready = await untilState(env.id, 'ready');
-    expect(ready.access?.command).toContain(`repro-${env.id}`);
+    expect(ready.access).toMatchObject({ name: `repro-${env.id}`, command: `repro shell ${env.id}` });
 
     const exec = await h.app.inject({ method: 'POST', url: `/v1/environments/${env.id}/exec`, headers: h.auth, payload: { command: ['curl', '--version'] } });
     expect(exec.statusCode).toBe(200);

@@ -15,6 +15,7 @@ import { containerOptions, networkOptions, resourceName } from './containerOptio
 import { dockerClientOptions } from './dockerClientOptions.js';
 import { dockerFailure, dockerStatus } from './dockerFailure.js';
 import { execInContainer } from './execInContainer.js';
+import { openContainerTerminal } from './openContainerTerminal.js';
 import { installPackages } from './installPackages.js';
 import { removeContainer, removeNetwork } from './removeResources.js';
 
@@ -100,8 +101,10 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
       throw dockerFailure(err, `preparing ${name}`);
     }
     const digest = await container.inspect().then((info) => info.Image, (err: unknown) => { throw dockerFailure(err, `inspecting ${name}`); });
-    progress(`ready: docker exec -it ${name} bash`);
-    return { access: { name, command: `docker exec -it ${name} bash` }, engine: 'docker', installed, imageRef: { tag, digest } };
+    // The way in for people off this host: the CLI's terminal, through the API.
+    const command = `repro shell ${spec.envId}`;
+    progress(`ready: ${command}`);
+    return { access: { name, command }, engine: 'docker', installed, imageRef: { tag, digest } };
   }
 
   return {
@@ -186,6 +189,18 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
         if (status === 404) throw new NotFoundError('environment', envId);
         if (status === 409) throw new ConflictError('environment_not_running', `environment ${envId} is not running`);
         throw dockerFailure(err, `running a command in ${name}`);
+      }
+    },
+
+    async openTerminal(envId, size) {
+      const name = resourceName(checkEnvId(envId));
+      try {
+        return await openContainerTerminal(docker.getContainer(name), size);
+      } catch (err) {
+        const status = dockerStatus(err);
+        if (status === 404) throw new NotFoundError('environment', envId);
+        if (status === 409) throw new ConflictError('environment_not_running', `environment ${envId} is not running`);
+        throw dockerFailure(err, `opening a terminal in ${name}`);
       }
     },
   };

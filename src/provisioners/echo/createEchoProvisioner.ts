@@ -21,7 +21,8 @@ export interface EchoProvisioner extends Provisioner {
 /**
  * A provisioner whose environments are entries in memory: it creates nothing outside the
  * process and does what its script says, so the workers' state machine (ready, retryable and
- * final failures, cancellation) runs without Docker or libvirt. exec echoes its argv.
+ * final failures, cancellation) runs without Docker or libvirt. exec echoes its argv; a
+ * terminal echoes its input back, and Ctrl-D (0x04) ends it.
  */
 export function createEchoProvisioner(opts: EchoProvisionerOptions = {}): EchoProvisioner {
   const envs = new Map<string, { labels: Record<string, string> }>();
@@ -74,6 +75,31 @@ export function createEchoProvisioner(opts: EchoProvisionerOptions = {}): EchoPr
       if (command.length === 0) throw new ValidationError('command: needs at least the program to run', 'command');
       if (!envs.has(envId)) throw new NotFoundError('environment', envId);
       return { exitCode: 0, stdout: `${command.join(' ')}\n`, stderr: '', truncated: false, timedOut: false };
+    },
+
+    async openTerminal(envId) {
+      if (!envs.has(envId)) throw new NotFoundError('environment', envId);
+      const output: Array<(chunk: Buffer) => void> = [];
+      const exits: Array<(code?: number) => void> = [];
+      let open = true;
+      const end = (code?: number) => {
+        if (!open) return;
+        open = false;
+        for (const listener of exits) listener(code);
+      };
+      return {
+        write(data) {
+          if (!open) return;
+          const eof = data.indexOf(0x04);
+          const shown = eof === -1 ? data : data.subarray(0, eof);
+          if (shown.length > 0) for (const listener of output) listener(Buffer.from(shown));
+          if (eof !== -1) end(0);
+        },
+        resize: async () => undefined,
+        onData: (listener) => output.push(listener),
+        onExit: (listener) => exits.push(listener),
+        close: () => end(),
+      };
     },
   };
 }

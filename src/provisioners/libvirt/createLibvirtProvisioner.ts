@@ -14,6 +14,7 @@ import { READY_FILE, READY_MARKER } from './seedFiles.js';
 import { resolveEngine } from './selectEngine.js';
 import { watchSerialLog } from './serialLogWatcher.js';
 import { sshExec } from './sshExec.js';
+import { sshShell } from './sshShell.js';
 import { createVirsh } from './virsh.js';
 import type { EngineName, VmEngine } from './vmEngine.js';
 import type { VmStackConfig } from './vmStackConfig.js';
@@ -267,6 +268,8 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
       if (command.length === 0) throw new ValidationError('command must name a program', 'command');
       return sshExec(await sshTo(envId, 'direct'), command, opts);
     },
+
+    openTerminal: async (envId, size) => sshShell(await sshTo(envId, 'direct'), size),
 
     close: () => forwarder.closeAll(),
   };

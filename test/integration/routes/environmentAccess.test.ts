@@ -33,6 +33,7 @@ function fakeVmProvisioner(): Provisioner & { keys: Map<string, string>; stateRo
     async list() { return []; },
     async remove() {},
     async exec() { return { exitCode: 0, stdout: '', stderr: '', truncated: false, timedOut: false }; },
+    async openTerminal() { throw new Error('this fake has no terminal'); },
   };
 }
 
