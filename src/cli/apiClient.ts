@@ -1,0 +1,54 @@
+import { ReproError } from '../errors.js';
+import type { CliConfig } from './cliConfig.js';
+
+export interface ApiClient {
+  readonly url: string;
+  readonly token: string;
+  /** JSON in, JSON out; an error answer becomes a ReproError with the server's code, message and status. */
+  call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** The raw response of a GET (event streams, transcripts); errors as for `call`. */
+  open(path: string, accept: string, signal?: AbortSignal): Promise<Response>;
+}
+
+const TIMEOUT_MS = 120_000;
+
+export function createApiClient(config: CliConfig): ApiClient {
+  const base = config.url.replace(/\/+$/, '');
+  const headers = { authorization: `Bearer ${config.token}` };
+
+  async function send(method: string, path: string, init: RequestInit): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, { method, ...init, headers: { ...headers, ...(init.headers as Record<string, string> | undefined) } });
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new ReproError('unreachable', `cannot reach ${base}: ${cause}`);
+    }
+    if (res.ok) return res;
+    const text = await res.text();
+    let error: { code?: string; message?: string; field?: string } = {};
+    try {
+      error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+    } catch {
+      // Not one of our answers (a proxy's page): the status says enough.
+    }
+    throw new ReproError(error.code ?? `http_${res.status}`, error.message ?? `${method} ${path} answered ${res.status}`, {
+      status: res.status,
+      ...(error.field ? { field: error.field } : {}),
+    });
+  }
+
+  return {
+    url: base,
+    token: config.token,
+    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const res = await send(method, path, {
+        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      const text = await res.text();
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    open: (path, accept, signal) => send('GET', path, { headers: { accept }, ...(signal ? { signal } : {}) }),
+  };
+}
