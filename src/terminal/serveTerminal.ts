@@ -19,6 +19,8 @@ export interface TerminalLog {
 
 /** Client input waiting while the shell opens is bounded; a client flooding before the shell exists is cut off. */
 const MAX_PENDING_BYTES = 1 << 20;
+/** Output the client has not taken yet; past it (a client that stopped reading) the session ends rather than fill memory. */
+const MAX_UNSENT_BYTES = 8 << 20;
 
 /**
  * One terminal session over an accepted WebSocket: checks the environment, opens a login shell
@@ -113,7 +115,9 @@ export async function serveTerminal(deps: Pick<Deps, 'store' | 'events' | 'trans
   session.onData((chunk) => {
     touch();
     recorder.output(chunk);
-    if (!clientGone) socket.send(chunk, { binary: true });
+    if (clientGone) return;
+    socket.send(chunk, { binary: true });
+    if (socket.bufferedAmount > MAX_UNSENT_BYTES) end('slow-client', CLOSE.error);
   });
   session.onExit((exitCode) => end(clientGone ? 'closed' : 'exit', CLOSE.ended, exitCode));
   socket.on('close', () => end('closed', CLOSE.ended));

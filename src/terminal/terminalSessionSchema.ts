@@ -8,7 +8,7 @@ export const TerminalSessionSchema = Type.Object({
   startedAt: Type.String(),
   endedAt: Type.Optional(Type.String()),
   durationMs: Type.Optional(Type.Integer()),
-  /** Why it ended: `exit`, `closed` (by the client), `idle`, `max-duration`, `error`. */
+  /** Why it ended: `exit`, `closed` (by the client), `idle`, `max-duration`, `slow-client` (stopped reading its output). */
   endReason: Type.Optional(Type.String()),
   exitCode: Type.Optional(Type.Integer()),
   cols: Type.Integer(),

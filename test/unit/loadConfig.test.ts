@@ -117,6 +117,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('reads the terminal limits, each defaulting on its own, and rejects a bad one naming it', () => {
+    expect(loadConfig({}).terminal).toEqual({ idleTimeoutMs: 900000, maxDurationMs: 14400000, transcriptMaxBytes: 1048576, attachMaxBytes: 32768 });
+    const c = loadConfig({ REPRO_TERMINAL_IDLE_TIMEOUT_MS: '60000', REPRO_TERMINAL_ATTACH_MAX_BYTES: '4096' });
+    expect(c.terminal).toEqual({ idleTimeoutMs: 60000, maxDurationMs: 14400000, transcriptMaxBytes: 1048576, attachMaxBytes: 4096 });
+    expect(() => loadConfig({ REPRO_TERMINAL_TRANSCRIPT_MAX_BYTES: '10' })).toThrow(/terminal.transcriptMaxBytes \(REPRO_TERMINAL_TRANSCRIPT_MAX_BYTES\)/);
+    expect(() => loadConfig({ REPRO_TERMINAL_MAX_DURATION_MS: 'long' })).toThrow(/REPRO_TERMINAL_MAX_DURATION_MS="long" is not an integer/);
+  });
+
   it('rejects unknown keys in the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'repro-config-'));
     const file = join(dir, 'repro.yaml');
