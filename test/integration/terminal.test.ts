@@ -3,31 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { stringify } from 'yaml';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { LABELS } from '../../src/provisioners/port.js';
 import { startTicketWorkers } from '../../src/tickets/startTicketWorkers.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../support/fakeTicketServer.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
+import { connectTerminal as connect } from '../support/terminalClient.js';
 import { testSettings } from '../support/ticketTestKit.js';
-
-/** A terminal client over the real WebSocket: collects output, remembers how it closed. */
-function connect(url: string, token?: string) {
-  const ws = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-  let output = '';
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  const rejected = new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
-  ws.on('message', (data: Buffer) => { output += data.toString('utf8'); });
-  ws.on('error', () => undefined);
-  return {
-    ws, closed, rejected,
-    opened: new Promise<void>((resolve) => ws.on('open', () => resolve())),
-    get output() { return output; },
-    type: (text: string) => ws.send(Buffer.from(text), { binary: true }),
-    waitFor: (pattern: RegExp, ms = 20_000) => waitFor(async () => pattern.exec(output) ?? undefined, ms, `${pattern} in the terminal; got:\n${output}`),
-  };
-}
 
 /** The terminal WebSocket against a real container on the real Docker engine, with the real notify queue. */
 describe('environment terminal', () => {
@@ -78,13 +61,8 @@ describe('environment terminal', () => {
     await t.waitFor(/VERSION_CODENAME=bookworm/);
     t.type('stty size\r');
     await t.waitFor(/\b30 100\b/);
-    t.ws.send(JSON.stringify({ type: 'resize', cols: 132, rows: 43 }));
-    // The resize is applied asynchronously; ask until the shell sees it.
-    await waitFor(async () => {
-      t.type('stty size\r');
-      await new Promise((r) => setTimeout(r, 300));
-      return /\b43 132\b/.test(t.output) || undefined;
-    }, 10_000, 'the resize to reach the TTY');
+    t.resize(132, 43);
+    await t.untilSize(132, 43);
     t.type('tty; echo "shell is $0"\r');
     await t.waitFor(/\/dev\/pts\/\d+/);
     await t.waitFor(/shell is -?bash/);

@@ -7,6 +7,7 @@ import { vmNames } from '../../src/provisioners/libvirt/names.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { listVolumes } from '../../src/provisioners/libvirt/volumes.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
+import { connectTerminal } from '../support/terminalClient.js';
 
 const URI = process.env['REPRO_LIBVIRT_URI'] ?? 'qemu:///system';
 
@@ -67,6 +68,21 @@ describe('VM environment lifecycle through the API', () => {
     expect(exec.statusCode).toBe(200);
     expect(exec.json().exitCode).toBe(0);
     expect(exec.json().stdout).toContain('VERSION_CODENAME=bookworm');
+
+    // The terminal: an SSH shell with a PTY, resized by the window-change request.
+    const base = (await h.app.listen({ port: 0, host: '127.0.0.1' })).replace(/^http/, 'ws');
+    const t = connectTerminal(`${base}/v1/environments/${env.id}/terminal?cols=90&rows=25`, h.requesterToken);
+    await t.opened;
+    t.type('cat /etc/os-release; tty\r');
+    await t.waitFor(/VERSION_CODENAME=bookworm/, 30_000);
+    await t.waitFor(/\/dev\/pts\/\d+/);
+    await t.untilSize(90, 25, 20_000);
+    t.resize(140, 45);
+    await t.untilSize(140, 45, 20_000);
+    t.type('exit\r');
+    expect((await t.closed).code).toBe(1000);
+    const [session] = await h.deps.transcripts.list(env.id);
+    expect(session).toMatchObject({ actor: 'alice', cols: 90, rows: 25 });
 
     const domain = vmNames(env.id);
     expect(await inspectDomain(virsh, domain.domain)).toMatchObject({ running: true, metadata: { envId: env.id, ticket: 'generic:VM-1', instance: h.workers!.deployment } });
