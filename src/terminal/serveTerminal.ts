@@ -45,7 +45,8 @@ export async function serveTerminal(deps: Pick<Deps, 'store' | 'events' | 'trans
     clientGone = true;
   });
   const refuse = (code: number, reason: string) => {
-    if (!clientGone) socket.close(code, reason.slice(0, 120));
+    // A close reason is at most 123 bytes.
+    if (!clientGone) socket.close(code, Buffer.from(reason).subarray(0, 120).toString('utf8').replace(/\uFFFD+$/, ''));
   };
 
   let session: TerminalSession;
@@ -69,14 +70,20 @@ export async function serveTerminal(deps: Pick<Deps, 'store' | 'events' | 'trans
   const { clock, config } = deps;
   const startedAtMs = clock.now().getTime();
   const sessionId = newTerminalSessionId();
-  await deps.transcripts.start({
-    id: sessionId, envId, actor: principal.name, startedAt: new Date(startedAtMs).toISOString(),
-    cols: size.cols, rows: size.rows, bytes: 0, truncated: false,
-  });
-  await deps.events.append(envId, {
-    type: 'terminal.started', actor: principal.name,
-    message: `terminal session ${sessionId} opened by ${principal.name}`, data: { sessionId, cols: size.cols, rows: size.rows },
-  });
+  try {
+    await deps.transcripts.start({
+      id: sessionId, envId, actor: principal.name, startedAt: new Date(startedAtMs).toISOString(),
+      cols: size.cols, rows: size.rows, bytes: 0, truncated: false,
+    });
+    await deps.events.append(envId, {
+      type: 'terminal.started', actor: principal.name,
+      message: `terminal session ${sessionId} opened by ${principal.name}`, data: { sessionId, cols: size.cols, rows: size.rows },
+    });
+  } catch (err) {
+    // No session without its audit record.
+    session.close();
+    throw err;
+  }
   const recorder = createCastRecorder({
     startedAtMs, size, title: `${envId} (${principal.name})`, maxBytes: config.terminal.transcriptMaxBytes,
     now: () => clock.now().getTime(),

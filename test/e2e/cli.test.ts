@@ -159,6 +159,11 @@ describe('repro CLI end to end', () => {
     expect(await exited).toBe(0);
     child.stdin.end();
 
+    // Piped input, no terminal: its end ends the shell.
+    const piped = await repro(['shell', envId], { env: user, stdin: 'echo piped-$((6*7))\n' });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout).toContain('piped-42');
+
     const events = await repro(['events', envId], { env: user });
     expect(events.stdout).toMatch(/terminal\.started\s+cli-alice/);
     expect(events.stdout).toMatch(/terminal\.ended\s+cli-alice/);

@@ -33,8 +33,11 @@ export function shell(api: ApiClient, envId: string): Promise<number> {
   const onResize = () => {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'resize', ...size() }));
   };
+  // Piped input (not a terminal): its end is the end of the session, as Ctrl-D would be.
+  const onEnd = () => onInput(Buffer.from([0x04]));
   const restore = () => {
     stdin.off('data', onInput);
+    stdin.off('end', onEnd);
     process.off('SIGWINCH', onResize);
     if (raw) stdin.setRawMode(false);
     stdin.pause();
@@ -45,6 +48,7 @@ export function shell(api: ApiClient, envId: string): Promise<number> {
       opened = true;
       if (raw) stdin.setRawMode(true);
       stdin.on('data', onInput);
+      if (!raw) stdin.on('end', onEnd);
       stdin.resume();
       process.on('SIGWINCH', onResize);
     });
