@@ -15,7 +15,8 @@ export function createSpinner(initial: string, stream: NodeJS.WriteStream = proc
   }
   let current = initial;
   let frame = 0;
-  const draw = () => stream.write(`\r\u001b[2K${FRAMES[frame++ % FRAMES.length]} ${current}`);
+  // Kept to one line: a wrapped line could not be cleared with a carriage return.
+  const draw = () => stream.write(`\r\u001b[2K${FRAMES[frame++ % FRAMES.length]} ${current.slice(0, Math.max(10, (stream.columns || 80) - 3))}`);
   const clear = () => stream.write('\r\u001b[2K');
   const timer = setInterval(draw, 100);
   draw();
