@@ -38,7 +38,7 @@ describe('sshShell against OpenSSH', () => {
     ].join(' && ')], { timeoutMs: 300_000, maxOutputBytes: 1 << 20 });
     expect(setup.exitCode, setup.stderr).toBe(0);
     const info = await container.inspect();
-    target = { host: info.NetworkSettings.IPAddress, port: 22, user: 'root', privateKey: keys.privateKey };
+    target = { host: info.NetworkSettings.Networks['bridge']?.IPAddress ?? '', port: 22, user: 'root', privateKey: keys.privateKey };
   }, 400_000);
 
   afterAll(async () => {
