@@ -101,9 +101,22 @@ describe('repro CLI end to end', () => {
     expect(sso.code).toBe(1);
     expect(sso.stderr).toContain('single sign-on');
 
+    // On a terminal the token is asked for and not echoed.
+    const prompted = spawn('script', ['-qfec', `${process.execPath} ${bin} login --url ${base}`, '/dev/null'], { cwd: tmpdir(), env: { PATH: process.env['PATH'] ?? '', ...user }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    prompted.stdout.on('data', (d: Buffer) => { screen += d.toString(); });
+    const promptExit = new Promise<number | null>((resolve) => prompted.on('exit', resolve));
+    await waitFor(async () => (screen.includes('API token: ') ? true : undefined), 20_000, `the token prompt; got:\n${screen}`);
+    prompted.stdin.write(`${requesterToken}\r`);
+    expect(await promptExit, screen).toBe(0);
+    prompted.stdin.end();
+    expect(screen).toContain(`logged in to ${base}`);
+    expect(screen).not.toContain(requesterToken);
+    const file = join(config, 'repro', 'config.json');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ url: base, token: requesterToken });
+
     const ok = await repro(['login', '--url', base], { env: user, stdin: `${requesterToken}\n` });
     expect(ok.code, ok.stderr).toBe(0);
-    const file = join(config, 'repro', 'config.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ url: base, token: requesterToken });
   });

@@ -10,6 +10,34 @@ export interface LoginOptions {
   sso?: boolean;
 }
 
+/** Asks on the terminal without echoing what is typed (a token is a password). */
+function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  let typed = '';
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(typed.trim());
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003') return done(new ReproError('cancelled', 'login cancelled'));
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else if (ch >= ' ') typed += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
 async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
@@ -18,7 +46,8 @@ async function readStdin(): Promise<string> {
 
 /**
  * Saves the API URL and a token after checking them against the server. The token comes from
- * --token, REPRO_TOKEN, or stdin (so it need not sit in shell history).
+ * --token, REPRO_TOKEN, a prompt that does not echo, or piped stdin (so it need not sit in shell
+ * history).
  */
 export async function login(json: boolean, o: LoginOptions): Promise<number> {
   if (o.sso) {
@@ -26,7 +55,7 @@ export async function login(json: boolean, o: LoginOptions): Promise<number> {
   }
   const url = o.url ?? process.env['REPRO_URL'];
   if (!url || !/^https?:\/\//.test(url)) throw new ValidationError('--url must be the service\'s http(s) URL, e.g. https://repro.example.org', 'url');
-  const token = o.token ?? process.env['REPRO_TOKEN'] ?? (process.stdin.isTTY ? undefined : await readStdin());
+  const token = o.token ?? process.env['REPRO_TOKEN'] ?? (process.stdin.isTTY ? await promptHidden('API token: ') : await readStdin());
   if (!token) throw new ValidationError('give the token with --token, REPRO_TOKEN, or on stdin', 'token');
   // Any authenticated call proves the pair; the list is the one every role may make.
   await createApiClient({ url, token }).call('GET', '/v1/environments?limit=1');
