@@ -5,8 +5,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS } from '../../src/provisioners/port.js';
 import { deleteKeys, waitFor } from '../support/harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -87,6 +89,11 @@ describe('repro CLI end to end', () => {
       service.kill('SIGTERM');
       await exited;
     }
+    // Whatever a failed run left: everything carrying this service's instance label.
+    const docker = new Docker();
+    const mine = { filters: { label: [`${LABELS.instance}=${prefix}`] } };
+    for (const c of await docker.listContainers({ all: true, ...mine })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    for (const n of await docker.listNetworks(mine)) await docker.getNetwork(n.Id).remove().catch(() => undefined);
     const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
     await deleteKeys(redis, prefix);
     await redis.quit();

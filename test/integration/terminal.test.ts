@@ -150,6 +150,8 @@ describe('environment terminal', () => {
     const res = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: h.auth, payload: { ticket: { system: 'generic', id: 'TERM-2' }, image: 'debian-12' } });
     const id = res.json().id;
     await h.app.inject({ method: 'DELETE', url: `/v1/environments/${id}`, headers: h.auth });
+    // Destroyed before the check (a delete during provisioning applies when it ends): nothing is left behind.
+    await waitFor(async () => ((await h.deps.store.require(id)).state === 'destroyed' ? true : undefined), 120_000, 'the environment to be destroyed');
     const t = connect(`${base}/v1/environments/${id}/terminal`, h.requesterToken);
     expect((await t.closed).code).toBe(4409);
   });

@@ -33,9 +33,18 @@ export function shell(api: ApiClient, envId: string): Promise<number> {
   const onResize = () => {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'resize', ...size() }));
   };
-  // Piped input (not a terminal): its end is the end of the session, as Ctrl-D would be.
-  const onEnd = () => onInput(Buffer.from([0x04]));
+  // Piped input (not a terminal): its end is the end of the session, as Ctrl-D would be. A Ctrl-D
+  // that reaches the TTY before the shell reads its line editor's input is lost, so it is sent
+  // once the output has settled, and again each second until the shell has gone.
+  let lastOutput = Date.now();
+  let eof: NodeJS.Timeout | undefined;
+  const onEnd = () => {
+    eof = setInterval(() => {
+      if (Date.now() - lastOutput >= 250) onInput(Buffer.from([0x04]));
+    }, 1000);
+  };
   const restore = () => {
+    clearInterval(eof);
     stdin.off('data', onInput);
     stdin.off('end', onEnd);
     process.off('SIGWINCH', onResize);
@@ -52,7 +61,10 @@ export function shell(api: ApiClient, envId: string): Promise<number> {
       stdin.resume();
       process.on('SIGWINCH', onResize);
     });
-    ws.on('message', (data: Buffer) => process.stdout.write(data));
+    ws.on('message', (data: Buffer) => {
+      lastOutput = Date.now();
+      process.stdout.write(data);
+    });
     ws.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
       let body = '';
