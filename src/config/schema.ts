@@ -122,6 +122,19 @@ export const ConfigSchema = Type.Object(
       },
       { default: { keepBuilds: 3, prewarm: [] } },
     ),
+    /**
+     * The host's shared package cache (apt-cacher-ng, started by scripts/setup-cache): environments
+     * fetch packages through it as their HTTP proxy. `off` lets them reach the mirror directly.
+     */
+    packageCache: Type.Object(
+      { url: Type.Union([Type.String({ pattern: '^http://[0-9.]+:[0-9]+/?$' }), Type.Literal('off')]) },
+      { default: { url: 'http://172.17.0.1:3142' } },
+    ),
+    /** Package-set snapshots of containers: at most this many images and this many GiB of their own layers. */
+    snapshots: Type.Object(
+      { maxCount: Type.Integer({ minimum: 0 }), maxGb: Type.Number({ minimum: 0 }) },
+      { default: { maxCount: 20, maxGb: 20 } },
+    ),
     tickets: Type.Record(Type.String(), TicketSystemSchema, { default: {} }),
     webhooks: Type.Object(
       {

@@ -53,6 +53,8 @@ export interface Provenance {
   imageDigest: string;
   /** `name → exact version` of the asked packages, from dpkg or rpm. */
   packages: Record<string, string>;
+  /** Key of the package-set snapshot it started from, when its packages were not installed afresh. */
+  snapshot?: string;
 }
 
 export interface EnvironmentRecord {

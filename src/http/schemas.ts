@@ -86,6 +86,7 @@ export const EnvironmentSchema = Type.Object(
       imageTag: Type.String(),
       imageDigest: Type.String(),
       packages: Type.Record(Type.String(), Type.String()),
+      snapshot: Type.Optional(Type.String({ description: 'key of the package-set snapshot it started from' })),
     })),
   },
 );

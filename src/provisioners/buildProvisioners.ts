@@ -8,7 +8,12 @@ import { createLibvirtProvisioner } from './libvirt/createLibvirtProvisioner.js'
 export function buildProvisioners(config: Config): Partial<Record<EnvironmentKind, Provisioner>> {
   const out: Partial<Record<EnvironmentKind, Provisioner>> = {};
   if (config.kinds.includes('container')) {
-    out.container = createDockerProvisioner({ hostId: config.hostId, ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}) });
+    out.container = createDockerProvisioner({
+      hostId: config.hostId,
+      ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}),
+      ...(config.packageCache.url !== 'off' ? { packageCacheUrl: config.packageCache.url } : {}),
+      snapshots: { maxCount: config.snapshots.maxCount, maxBytes: config.snapshots.maxGb * 1024 ** 3 },
+    });
   }
   if (config.kinds.includes('vm')) {
     out.vm = createLibvirtProvisioner({ libvirt: config.libvirt, dataDir: config.dataDir });

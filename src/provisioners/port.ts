@@ -36,6 +36,8 @@ export interface ProvisionResult {
   installed?: Record<string, string>;
   /** The image the environment runs, as the engine identifies it (container image id). */
   imageRef?: { tag: string; digest: string };
+  /** The package-set snapshot (its key) the environment started from instead of installing. */
+  snapshot?: string;
 }
 
 /** One line of progress, streamed into the environment's events. */

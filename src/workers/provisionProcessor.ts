@@ -118,7 +118,7 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
       const { privateKey, ...access } = result.access;
       const sealed = privateKey === undefined ? {} : { [SEALED_ACCESS]: deps.secrets.seal(JSON.stringify({ privateKey }), envId) };
       const provenance: Provenance | undefined = result.imageRef
-        ? { imageRevision: build?.revision ?? 1, imageTag: result.imageRef.tag, imageDigest: result.imageRef.digest, packages: result.installed ?? {} }
+        ? { imageRevision: build?.revision ?? 1, imageTag: result.imageRef.tag, imageDigest: result.imageRef.digest, packages: result.installed ?? {}, ...(result.snapshot ? { snapshot: result.snapshot } : {}) }
         : undefined;
       const done = await store.transition(envId, {
         to: 'ready',

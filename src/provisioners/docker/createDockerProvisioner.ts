@@ -17,6 +17,7 @@ import { dockerFailure, dockerStatus } from './dockerFailure.js';
 import { execInContainer } from './execInContainer.js';
 import { openContainerTerminal } from './openContainerTerminal.js';
 import { installPackages } from './installPackages.js';
+import { createPackageSnapshots, type SnapshotBudget, type SnapshotLookup } from './packageSnapshots.js';
 import { removeContainer, removeNetwork } from './removeResources.js';
 
 export interface DockerProvisionerOptions {
@@ -26,6 +27,10 @@ export interface DockerProvisionerOptions {
   hostId?: string;
   /** Bound on the package installation of one environment. */
   installTimeoutMs?: number;
+  /** The host's package cache (config packageCache.url); package managers use it as their proxy. */
+  packageCacheUrl?: string;
+  /** Package-set snapshot budget (config snapshots); none kept when absent or maxCount is 0. */
+  snapshots?: SnapshotBudget;
 }
 
 const HOST_LABEL = 'io.repro.host';
@@ -38,10 +43,34 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
   const docker = clientOptions ? new Docker(clientOptions) : new Docker();
   const installTimeoutMs = opts.installTimeoutMs ?? 15 * 60_000;
   const managedFilter = { label: [`${LABELS.managed}=true`] };
+  const snapshots = opts.snapshots && opts.snapshots.maxCount > 0 ? createPackageSnapshots(docker, opts.snapshots, opts.packageCacheUrl) : undefined;
 
+  /**
+   * The network and the container are created side by side: the engine accepts a container naming
+   * a network that does not exist yet and only needs it at start. Both are waited for, so a
+   * failure never leaves the other half still being created.
+   */
   async function createResources(spec: ProvisionSpec, tag: string, labels: Record<string, string>): Promise<Docker.Container> {
-    await docker.createNetwork(networkOptions(spec.envId, labels));
-    return docker.createContainer(containerOptions(spec, tag, labels));
+    const [network, container] = await Promise.allSettled([
+      docker.createNetwork(networkOptions(spec.envId, labels)),
+      docker.createContainer(containerOptions(spec, tag, labels)),
+    ]);
+    if (network.status === 'rejected') throw network.reason;
+    if (container.status === 'rejected') throw container.reason;
+    return container.value;
+  }
+
+  /** Keeps the installed result for the next identical request; a failure here costs only the snapshot. */
+  async function keepSnapshot(container: Docker.Container, spec: ProvisionSpec, tag: string, found: SnapshotLookup, installed: Record<string, string>, progress: ProgressSink): Promise<void> {
+    if (!snapshots) return;
+    try {
+      await snapshots.save(container, found, { baseTag: tag, family: spec.image.family, packages: spec.packages, installed, envId: spec.envId });
+      progress(`kept package-set snapshot ${found.key.slice(0, 12)}`);
+      const removed = await snapshots.prune({ baseTag: tag, baseId: found.baseId });
+      if (removed.length > 0) progress(`pruned ${removed.length} older snapshot(s)`);
+    } catch (err) {
+      progress(`keeping a package-set snapshot failed: ${dockerFailure(err, 'committing a snapshot').message}`);
+    }
   }
 
   async function destroy(envId: string): Promise<void> {
@@ -62,19 +91,22 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
     const labels = { ...resourceLabels(spec), ...(opts.hostId ? { [HOST_LABEL]: opts.hostId } : {}) };
     signal?.throwIfAborted();
     let container: Docker.Container;
+    let found: SnapshotLookup | undefined;
     try {
-      progress(`creating network and container ${name} from ${tag}`);
+      if (snapshots && spec.packages.length > 0) found = await snapshots.lookup(tag, spec.image.family, spec.packages);
+      const from = found?.hit?.image ?? tag;
+      progress(`creating network and container ${name} from ${found?.hit ? `package-set snapshot ${found.key.slice(0, 12)} of ${tag}` : tag}`);
       // The common case has nothing to clean up, so try first and only clear leftovers of an
       // interrupted attempt when the engine reports a name conflict.
-      container = await createResources(spec, tag, labels).catch(async (err: unknown) => {
+      container = await createResources(spec, from, labels).catch(async (err: unknown) => {
         if (dockerStatus(err) !== 409) throw err;
         progress('removing leftovers of an earlier attempt');
         await destroy(spec.envId);
-        return createResources(spec, tag, labels);
+        return createResources(spec, from, labels);
       });
       started(container);
       signal?.throwIfAborted();
-      await container.start();
+      await Promise.all([container.start(), found?.hit ? snapshots?.touch(found.key) : undefined]);
     } catch (err) {
       if (dockerStatus(err) === 404 && /image/i.test(String(err))) {
         throw new ProviderError(`image ${tag} is not built on this Docker engine; run npx tsx scripts/build-images.ts ${spec.image.name}`, {
@@ -84,27 +116,37 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
       }
       throw dockerFailure(err, `creating ${name}`);
     }
-    let installed: Record<string, string> = {};
+    // The build the environment descends from: from a snapshot, the snapshot's base.
+    const digest = found
+      ? Promise.resolve(found.baseId)
+      : container.inspect().then((info) => info.Image, (err: unknown) => { throw dockerFailure(err, `inspecting ${name}`); });
+    // Awaited once the container is ready; a failure before that must not go unhandled.
+    digest.catch(() => undefined);
+    let installed: Record<string, string> = found?.hit?.installed ?? {};
     try {
-      if (spec.packages.length > 0) {
+      if (spec.packages.length > 0 && !found?.hit) {
         signal?.throwIfAborted();
         progress(`installing ${spec.packages.join(' ')}`);
-        installed = await installPackages(container, spec.image, spec.packages, progress, installTimeoutMs);
+        // The install's own execs succeeding is the readiness check: the container answers exec.
+        installed = await installPackages(container, spec.image, spec.packages, progress, installTimeoutMs, opts.packageCacheUrl);
         progress(`installed ${Object.entries(installed).map(([n, v]) => `${n} ${v}`).join(', ')}`);
-      }
-      signal?.throwIfAborted();
-      const check = await execInContainer(container, ['true'], { timeoutMs: READY_TIMEOUT_MS, maxOutputBytes: 4096 });
-      if (check.exitCode !== 0) {
-        throw new ProviderError(`readiness check exited with ${check.exitCode}: ${check.stderr.trim()}`, { retryable: true });
+        signal?.throwIfAborted();
+        if (found) await keepSnapshot(container, spec, tag, found, installed, progress);
+      } else {
+        signal?.throwIfAborted();
+        const check = await execInContainer(container, ['true'], { timeoutMs: READY_TIMEOUT_MS, maxOutputBytes: 4096 });
+        if (check.exitCode !== 0) {
+          throw new ProviderError(`readiness check exited with ${check.exitCode}: ${check.stderr.trim()}`, { retryable: true });
+        }
       }
     } catch (err) {
       throw dockerFailure(err, `preparing ${name}`);
     }
-    const digest = await container.inspect().then((info) => info.Image, (err: unknown) => { throw dockerFailure(err, `inspecting ${name}`); });
+    const imageRef = { tag, digest: await digest };
     // The way in for people off this host: the CLI's terminal, through the API.
     const command = `repro shell ${spec.envId}`;
     progress(`ready: ${command}`);
-    return { access: { name, command }, engine: 'docker', installed, imageRef: { tag, digest } };
+    return { access: { name, command }, engine: 'docker', installed, imageRef, ...(found?.hit ? { snapshot: found.key } : {}) };
   }
 
   return {

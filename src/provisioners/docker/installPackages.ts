@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { installedQuery, packageArgument, parseInstalled } from '../../domain/packages.js';
 import { ProviderError } from '../../errors.js';
-import { packageManagerOf, type CatalogImage } from '../../images/catalog.js';
+import { packageManagerOf, type CatalogImage, type PackageManager } from '../../images/catalog.js';
 import type { ProgressSink } from '../port.js';
 import { execInContainer } from './execInContainer.js';
 
@@ -17,17 +17,34 @@ interface Step {
   alwaysRetryable: boolean;
 }
 
-function steps(image: Pick<CatalogImage, 'family' | 'packageManager'>, packages: string[]): Step[] {
+/**
+ * Points the package manager at the host's package cache, in its configuration so later installs
+ * by hand go through it too. The URL comes from validated configuration and is passed as an
+ * argument, never spliced into the script.
+ */
+function proxySteps(manager: PackageManager, proxyUrl: string | undefined): Step[] {
+  if (proxyUrl === undefined) return [];
+  const script =
+    manager === 'apt'
+      ? 'printf \'Acquire::http::Proxy "%s";\\n\' "$1" > /etc/apt/apt.conf.d/01repro-proxy'
+      : 'for f in /etc/dnf/dnf.conf /etc/yum.conf; do [ -f "$f" ] && sed -i --follow-symlinks -e "/^proxy=/d" -e "/^\\[main\\]/a proxy=$1" "$f"; done; true';
+  return [{ argv: ['sh', '-c', script, 'sh', proxyUrl], alwaysRetryable: false }];
+}
+
+function steps(image: Pick<CatalogImage, 'family' | 'packageManager'>, packages: string[], proxyUrl: string | undefined): Step[] {
   const args = packages.map((p) => packageArgument(p, image.family));
-  switch (packageManagerOf(image)) {
+  const manager = packageManagerOf(image);
+  const proxy = proxySteps(manager, proxyUrl);
+  switch (manager) {
     case 'dnf':
-      return [{ argv: ['dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...args], alwaysRetryable: false }];
+      return [...proxy, { argv: ['dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...args], alwaysRetryable: false }];
     case 'yum':
       // yum exits 0 when a name matches nothing; the installed check after it catches that.
-      return [{ argv: ['yum', 'install', '-y', ...args], alwaysRetryable: false }];
+      return [...proxy, { argv: ['yum', 'install', '-y', ...args], alwaysRetryable: false }];
     case 'apt': {
       const keepConfig = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
       return [
+        ...proxy,
         { argv: ['apt-get', 'update', '-q'], alwaysRetryable: true },
         { argv: ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...keepConfig, ...args], alwaysRetryable: false },
       ];
@@ -36,8 +53,8 @@ function steps(image: Pick<CatalogImage, 'family' | 'packageManager'>, packages:
 }
 
 /**
- * Installs packages with the image's package manager (apt, dnf or yum), streaming every output
- * line into `progress`, then asks the family's package database (dpkg or rpm) what is installed.
+ * Installs packages with the image's package manager (apt, dnf or yum), through the host's
+ * package cache when `proxyUrl` is set, streaming every output line into `progress`, then asks the family's package database (dpkg or rpm) what is installed.
  * Returns `name → exact version` of the asked packages. A failure carries the tail of the output;
  * it is retryable only when it looks like mirror trouble.
  */
@@ -47,8 +64,9 @@ export async function installPackages(
   packages: string[],
   progress: ProgressSink,
   timeoutMs: number,
+  proxyUrl?: string,
 ): Promise<Record<string, string>> {
-  for (const step of steps(image, packages)) {
+  for (const step of steps(image, packages, proxyUrl)) {
     const tail: string[] = [];
     progress(`$ ${step.argv.join(' ')}`);
     const result = await execInContainer(container, step.argv, {

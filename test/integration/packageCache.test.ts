@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/loadConfig.js';
+import type { CatalogImage } from '../../src/images/catalog.js';
+import { loadCatalog } from '../../src/images/loadCatalog.js';
+import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
+import { resourceName } from '../../src/provisioners/docker/containerOptions.js';
+import type { ProvisionSpec } from '../../src/provisioners/port.js';
+
+// The host's apt-cacher-ng, started by scripts/setup-cache (run by scripts/setup). Its log has a
+// line per file: `time|I|bytes|client|path` when fetched from the mirror, `O` when served.
+const LOG = '/var/log/apt-cacher-ng/apt-cacher.log';
+const cacheUrl = loadConfig({ ...process.env }).packageCache.url;
+const docker = new Docker();
+// No snapshots: the second environment must install afresh, through the cache.
+const provisioner = createDockerProvisioner({ hostId: 'test-host', ...(cacheUrl !== 'off' ? { packageCacheUrl: cacheUrl } : {}) });
+const run = randomBytes(3).toString('hex');
+const created: string[] = [];
+let image: CatalogImage;
+
+function spec(suffix: string, packages: string[]): ProvisionSpec {
+  const envId = `test-${run}-${suffix}`;
+  created.push(envId);
+  return { envId, ticket: { system: 'generic', id: `T-${run}` }, image, packages, limits: { cpus: 0.5, memoryMb: 256, pids: 128 } };
+}
+
+interface LogLine { kind: string; client: string; path: string }
+
+async function logFrom(offset: number): Promise<LogLine[]> {
+  const text = (await readFile(LOG)).subarray(offset).toString('utf8');
+  return text.split('\n').filter(Boolean).map((line) => {
+    const [, kind = '', , client = '', path = ''] = line.split('|');
+    return { kind, client, path };
+  });
+}
+
+async function addressOf(envId: string): Promise<string> {
+  const info = await docker.getContainer(resourceName(envId)).inspect();
+  return info.NetworkSettings.Networks[resourceName(envId)]!.IPAddress;
+}
+
+beforeAll(async () => {
+  if (cacheUrl === 'off') throw new Error('REPRO_PACKAGE_CACHE_URL=off: this test needs the package cache scripts/setup-cache starts');
+  image = (await loadCatalog(join(import.meta.dirname, '../../images'))).get('debian-12')!;
+  await provisioner.ping();
+});
+
+afterAll(async () => {
+  await Promise.allSettled(created.map((id) => provisioner.destroy(id)));
+});
+
+describe('shared package cache', () => {
+  it('serves a package to a second, fresh environment without fetching it from the mirror again', async () => {
+    const hello = /\/hello_[^/]*\.deb$/;
+    const start = (await stat(LOG)).size;
+    const first = spec('first', ['hello']);
+    await provisioner.create(first, () => undefined);
+    const firstLines = await logFrom(start);
+    const firstIp = await addressOf(first.envId);
+    // The first environment got it through the cache (fetched now, or already cached by someone else).
+    expect(firstLines.some((l) => l.kind === 'O' && l.client === firstIp && hello.test(l.path))).toBe(true);
+
+    const middle = (await stat(LOG)).size;
+    const second = spec('second', ['hello']);
+    await provisioner.create(second, () => undefined);
+    const secondLines = await logFrom(middle);
+    const secondIp = await addressOf(second.envId);
+    expect(secondLines.some((l) => l.kind === 'O' && l.client === secondIp && hello.test(l.path))).toBe(true);
+    expect(secondLines.filter((l) => l.kind === 'I' && hello.test(l.path))).toEqual([]);
+
+    // Later installs by hand in the environment go through the cache too.
+    const conf = await provisioner.exec(second.envId, ['cat', '/etc/apt/apt.conf.d/01repro-proxy'], { timeoutMs: 10_000, maxOutputBytes: 4096 });
+    expect(conf.stdout.trim()).toBe(`Acquire::http::Proxy "${cacheUrl}";`);
+  });
+});
