@@ -3,7 +3,9 @@
  *
  * Request→ready through repro (HTTP API, queue, worker, Docker) against, in the same run, the
  * same image started raw (create + start, no network, no hardening) with the same readiness
- * check (`true` exec'd inside). Prints p50/p95 for both and their ratio, sequential and concurrent.
+ * check (`true` exec'd inside). Prints p50/p95 for both and their ratio, sequential and concurrent,
+ * then where repro's time goes: the API answer, the queue (request recorded → worker starts), the
+ * provider step, the client seeing `ready`; and the engine calls of the provider step one by one.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -17,7 +19,9 @@ import { buildDeps } from '../src/deps.js';
 import { buildApp } from '../src/http/buildApp.js';
 import { loadCatalog } from '../src/images/loadCatalog.js';
 import { buildProvisioners } from '../src/provisioners/buildProvisioners.js';
+import { containerOptions, networkOptions } from '../src/provisioners/docker/containerOptions.js';
 import { execInContainer } from '../src/provisioners/docker/execInContainer.js';
+import { removeContainer, removeNetwork } from '../src/provisioners/docker/removeResources.js';
 import { startWorkers } from '../src/workers/startWorkers.js';
 import { deleteKeys } from '../test/support/harness.js';
 
@@ -48,11 +52,26 @@ const base = await app.listen({ port: 0, host: '127.0.0.1' });
 const docker = new Docker();
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
+/** Milliseconds per phase of each request through repro, from the events' own times. */
+const phases: Record<'api' | 'queue' | 'provider' | 'seen', number[]> = { api: [], queue: [], provider: [], seen: [] };
+
+function recordPhases(text: string, posted: number, seenAt: number): void {
+  const events = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { type: string; at: string });
+  const at = (type: string) => Date.parse(events.find((e) => e.type === type)?.at ?? '');
+  const [requested, provisioning, ready] = [at('requested'), at('provisioning'), at('ready')];
+  if ([requested, provisioning, ready].some(Number.isNaN)) return;
+  phases.api.push(posted);
+  phases.queue.push(provisioning - requested);
+  phases.provider.push(ready - provisioning);
+  phases.seen.push(seenAt - ready);
+}
+
 /** Request → ready, watched through the live event stream (no polling delay). */
 async function throughRepro(): Promise<{ ms: number; envId: string }> {
   const start = performance.now();
   const res = await fetch(`${base}/v1/environments`, { method: 'POST', headers, body: JSON.stringify({ ticket: { system: 'generic', id: `BENCH-${id}` }, image: image!.name, ttl: '1h' }) });
   if (res.status !== 202) throw new Error(`POST answered ${res.status}: ${await res.text()}`);
+  const posted = performance.now() - start;
   const { id: envId } = (await res.json()) as { id: string };
   const stream = await fetch(`${base}/v1/environments/${envId}/events`, { headers: { ...headers, accept: 'text/event-stream' } });
   const decoder = new TextDecoder();
@@ -63,6 +82,7 @@ async function throughRepro(): Promise<{ ms: number; envId: string }> {
     if (text.includes('"state":"failed"')) throw new Error(`${envId} failed: ${text}`);
   }
   const ms = performance.now() - start;
+  recordPhases(text, posted, Date.now());
   return { ms, envId };
 }
 
@@ -107,12 +127,45 @@ async function round(label: string, concurrency: number, count: number) {
   return errors;
 }
 
+/** The provider step's engine calls one at a time, as the Docker provisioner makes them. */
+async function engineSteps(count: number): Promise<void> {
+  const steps: Record<string, number[]> = { 'network create': [], 'container create': [], 'network ‖ container create': [], start: [], 'readiness exec': [] };
+  for (let i = 0; i < count; i++) {
+    const envId = `bench-${id}-steps-${i}`;
+    const labels = { 'io.repro.bench': id };
+    const spec = { envId, ticket: { system: 'generic', id: 'BENCH' }, image: image!, packages: [], limits: { ...config.limits } };
+    let t = performance.now();
+    await docker.createNetwork(networkOptions(envId, labels));
+    steps['network create']!.push(performance.now() - t);
+    t = performance.now();
+    let container = await docker.createContainer(containerOptions(spec, image!.container!.tag, labels));
+    steps['container create']!.push(performance.now() - t);
+    await removeContainer(docker, container.id);
+    await removeNetwork(docker, `repro-${envId}`);
+    t = performance.now();
+    [, container] = await Promise.all([docker.createNetwork(networkOptions(envId, labels)), docker.createContainer(containerOptions(spec, image!.container!.tag, labels))]);
+    steps['network ‖ container create']!.push(performance.now() - t);
+    t = performance.now();
+    await container.start();
+    steps.start!.push(performance.now() - t);
+    t = performance.now();
+    await execInContainer(container, ['true'], { timeoutMs: 30_000, maxOutputBytes: 4096 });
+    steps['readiness exec']!.push(performance.now() - t);
+    await removeContainer(docker, container.id);
+    await removeNetwork(docker, `repro-${envId}`);
+  }
+  console.log(`engine calls (p50 of ${count}): ${Object.entries(steps).map(([k, v]) => `${k} ${pct(v, 50).toFixed(0)} ms`).join(', ')}`);
+}
+
 console.log(`bench:provision image=${image.name} (${image.container.tag}) n=${N} concurrency=${C}, no extra packages, cached image`);
 let errors = 0;
 try {
   await throughRepro().then((r) => deps.service.requestDestroy(r.envId, 'bench', 'warm-up')); // warm-up: first-request costs out of the numbers
+  for (const list of Object.values(phases)) list.length = 0;
   errors += await round('sequential', 1, N);
+  console.log(`where repro's time goes (p50, sequential): ${Object.entries(phases).map(([k, v]) => `${k} ${pct(v, 50).toFixed(0)} ms`).join(', ')}`);
   errors += await round(`concurrency ${C}`, C, Math.max(N, C));
+  await engineSteps(Math.min(N, 10));
 } finally {
   // Wait for teardown so the next run starts clean.
   const deadline = Date.now() + 120_000;

@@ -171,8 +171,7 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
         return { record: await store.require(existingId), created: false };
       }
       // Both are idempotent by job id, and the maintenance sweep re-enqueues a record left without a job.
-      await queues.provision(record);
-      await queues.scheduleExpiry(record);
+      await Promise.all([queues.provision(record), queues.scheduleExpiry(record)]);
       return { record, created: true };
     },
 
