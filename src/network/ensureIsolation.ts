@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ProviderError } from '../errors.js';
-import { hookRule, ISOLATION_RULES, type ChainRules, type Family } from './isolationRules.js';
+import { hookRule, type ChainRules, type Family } from './isolationRules.js';
 
 const TOOLS: Record<Family, { cmd: string; restore: string }> = {
   ipv4: { cmd: 'iptables', restore: 'iptables-restore' },
@@ -34,7 +34,7 @@ function chainText(c: ChainRules): string[] {
  * What is missing or different from the isolation rule set, one line each; empty when it is all
  * in place. Reads only, so a worker that may not change the firewall can still say what is wrong.
  */
-export async function checkIsolation(rules: ChainRules[] = ISOLATION_RULES): Promise<string[]> {
+export async function checkIsolation(rules: ChainRules[]): Promise<string[]> {
   const problems: string[] = [];
   for (const c of wanted(rules)) {
     const { cmd } = TOOLS[c.family];
@@ -53,7 +53,7 @@ export async function checkIsolation(rules: ChainRules[] = ISOLATION_RULES): Pro
  * transaction, a hook is inserted only when absent), then checks them. Throws a ProviderError
  * naming what is missing when they cannot be put in place (no root, no iptables).
  */
-export async function ensureIsolation(rules: ChainRules[] = ISOLATION_RULES): Promise<void> {
+export async function ensureIsolation(rules: ChainRules[]): Promise<void> {
   for (const family of ['ipv4', 'ipv6'] as const) {
     const chains = wanted(rules).filter((c) => c.family === family);
     if (chains.length === 0) continue;

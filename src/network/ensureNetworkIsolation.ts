@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 import { networkBridge } from '../provisioners/libvirt/networkBridge.js';
 import { createVirsh } from '../provisioners/libvirt/virsh.js';
 import { ensureIsolation } from './ensureIsolation.js';
-import { VM_BRIDGE_PREFIX } from './isolationRules.js';
+import { isolationRules, packageCacheService, VM_BRIDGE_PREFIX } from './isolationRules.js';
 
 /**
  * A worker's start-up check: environments it creates must not reach this host, the metadata
@@ -12,7 +12,7 @@ import { VM_BRIDGE_PREFIX } from './isolationRules.js';
  * cannot be put in place or when VMs would land on a network the rules do not cover.
  */
 export async function ensureNetworkIsolation(config: Config, log: Logger): Promise<void> {
-  await ensureIsolation();
+  await ensureIsolation(isolationRules(packageCacheService(config.packageCache.url)));
   if (config.kinds.includes('vm')) {
     const { network, uri } = config.libvirt;
     const bridge = await networkBridge(createVirsh(uri), network);

@@ -9,16 +9,20 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/loadConfig.js';
 import type { CatalogImage } from '../../src/images/catalog.js';
 import { loadCatalog } from '../../src/images/loadCatalog.js';
 import { checkIsolation, ensureIsolation } from '../../src/network/ensureIsolation.js';
-import { hookRule, ISOLATION_RULES, type ChainRules } from '../../src/network/isolationRules.js';
+import { hookRule, isolationRules, packageCacheService, type ChainRules } from '../../src/network/isolationRules.js';
 import { bridgeName, resourceName } from '../../src/provisioners/docker/containerOptions.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import type { ProvisionSpec } from '../../src/provisioners/port.js';
 import { greeting, tcpGreeters } from '../support/tcpGreeter.js';
 
 const exec = promisify(execFile);
+// The host's rules: scripts/setup-network installs them with the configured package cache let through.
+const packageCache = packageCacheService(loadConfig({ ...process.env }).packageCache.url);
+const hostRules = isolationRules(packageCache);
 const docker = new Docker();
 const provisioner = createDockerProvisioner({ hostId: 'test-host' });
 const run = randomBytes(3).toString('hex');
@@ -68,7 +72,7 @@ let b: ProvisionSpec;
 beforeAll(async () => {
   image = (await loadCatalog(join(import.meta.dirname, '../../images'))).get('debian-12')!;
   // What a worker does at start (scripts/setup-network does the same).
-  await ensureIsolation();
+  await ensureIsolation(hostRules);
   a = spec('a', ['hello']);
   b = spec('b');
   await provisioner.create(a, (line) => progressA.push(line));
@@ -82,18 +86,22 @@ afterAll(async () => {
 
 describe('network reach of container environments', () => {
   it('has the isolation rules in place, the metadata address among them', async () => {
-    expect(await checkIsolation()).toEqual([]);
+    expect(await checkIsolation(hostRules)).toEqual([]);
     expect(await iptablesHas('iptables', ['PREROUTING', '-i', 'rp-+', '-j', 'REPRO-ISOLATION'])).toBe(true);
     expect(await iptablesHas('iptables', ['REPRO-ISOLATION', '-d', '169.254.0.0/16', '-j', 'DROP'])).toBe(true);
     expect(await iptablesHas('iptables', ['FORWARD', '-i', 'rp-+', '-j', 'REPRO-ISOLATION-FWD'])).toBe(true);
     expect(await iptablesHas('iptables', ['REPRO-ISOLATION-FWD', '-o', 'rp-+', '-j', 'DROP'])).toBe(true);
     expect(await iptablesHas('ip6tables', ['PREROUTING', '-i', 'rp-+', '-j', 'REPRO-ISOLATION'])).toBe(true);
+    if (packageCache) {
+      const cacheRule = ['-d', `${packageCache.address}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', String(packageCache.port), '-j', 'RETURN'];
+      expect(await iptablesHas('iptables', ['REPRO-ISOLATION', ...cacheRule])).toBe(true);
+    }
   });
 
   it('finds missing and altered rules, and installs them once however often it runs', async () => {
     // A copy of the rule set under chain names of its own. A packet goes through every hooked
     // chain and a DROP in any of them wins, so adding or breaking the copy opens nothing.
-    const copy: ChainRules[] = ISOLATION_RULES.map((c) => ({ ...c, chain: `${c.chain}-T${run}` }));
+    const copy: ChainRules[] = hostRules.map((c) => ({ ...c, chain: `${c.chain}-T${run}` }));
     const main = copy[0]!;
     const tool = (c: ChainRules) => (c.family === 'ipv4' ? 'iptables' : 'ip6tables');
     try {

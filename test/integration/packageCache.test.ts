@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import type { CatalogImage } from '../../src/images/catalog.js';
 import { loadCatalog } from '../../src/images/loadCatalog.js';
+import { ensureIsolation } from '../../src/network/ensureIsolation.js';
+import { isolationRules, packageCacheService } from '../../src/network/isolationRules.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { resourceName } from '../../src/provisioners/docker/containerOptions.js';
 import type { ProvisionSpec } from '../../src/provisioners/port.js';
@@ -45,6 +47,8 @@ async function addressOf(envId: string): Promise<string> {
 beforeAll(async () => {
   if (cacheUrl === 'off') throw new Error('REPRO_PACKAGE_CACHE_URL=off: this test needs the package cache scripts/setup-cache starts');
   image = (await loadCatalog(join(import.meta.dirname, '../../images'))).get('debian-12')!;
+  // What a worker does at start: the host's isolation rules, the package cache the one service let through.
+  await ensureIsolation(isolationRules(packageCacheService(cacheUrl)));
   await provisioner.ping();
 });
 

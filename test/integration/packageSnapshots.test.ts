@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import type { CatalogImage } from '../../src/images/catalog.js';
 import { loadCatalog } from '../../src/images/loadCatalog.js';
+import { ensureIsolation } from '../../src/network/ensureIsolation.js';
+import { isolationRules, packageCacheService } from '../../src/network/isolationRules.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { SNAPSHOT_LABELS, SNAPSHOT_REPO, snapshotKey } from '../../src/provisioners/docker/packageSnapshots.js';
 import { LABELS, type Provisioner, type ProvisionSpec } from '../../src/provisioners/port.js';
@@ -56,6 +58,8 @@ async function destroy(envId: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  // What a worker does at start: the host's isolation rules, the package cache the one service let through.
+  await ensureIsolation(isolationRules(packageCacheService(cacheUrl)));
   const catalog = await loadCatalog(join(import.meta.dirname, '../../images'));
   const debian = catalog.get('debian-12')!;
   image = { ...debian, container: { ...debian.container!, tag: baseTag } };

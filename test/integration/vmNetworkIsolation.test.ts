@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/loadConfig.js';
 import { ConfigError } from '../../src/errors.js';
 import { loadCatalog } from '../../src/images/loadCatalog.js';
 import { ensureIsolation } from '../../src/network/ensureIsolation.js';
+import { isolationRules, packageCacheService } from '../../src/network/isolationRules.js';
 import { ensureNetworkIsolation } from '../../src/network/ensureNetworkIsolation.js';
 import { resourceName } from '../../src/provisioners/docker/containerOptions.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
@@ -43,7 +44,8 @@ function probeFromVm(host: string, port: number) {
 }
 
 beforeAll(async () => {
-  await ensureIsolation();
+  // The host's rules, the configured package cache let through, as scripts/setup-network installs them.
+  await ensureIsolation(isolationRules(packageCacheService(loadConfig({ ...process.env }).packageCache.url)));
   // Not under /tmp: qemu runs as libvirt-qemu and must reach the pool and state dirs.
   dataDir = await mkdtemp(join(resolve('data'), 'it-vmnet-'));
   await chmod(dataDir, 0o755);

@@ -125,6 +125,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REPRO_TERMINAL_MAX_DURATION_MS: 'long' })).toThrow(/REPRO_TERMINAL_MAX_DURATION_MS="long" is not an integer/);
   });
 
+  it('reads the package cache and the snapshot budget', () => {
+    expect(loadConfig({}).packageCache).toEqual({ url: 'http://172.17.0.1:3142' });
+    expect(loadConfig({}).snapshots).toEqual({ maxCount: 20, maxGb: 20 });
+    expect(loadConfig({ REPRO_PACKAGE_CACHE_URL: 'off' }).packageCache.url).toBe('off');
+    expect(loadConfig({ REPRO_PACKAGE_CACHE_URL: 'http://10.9.0.1:8000' }).packageCache.url).toBe('http://10.9.0.1:8000');
+    expect(loadConfig({ REPRO_SNAPSHOTS_MAX_COUNT: '0', REPRO_SNAPSHOTS_MAX_GB: '2.5' }).snapshots).toEqual({ maxCount: 0, maxGb: 2.5 });
+  });
+
+  it.each([
+    [{ REPRO_PACKAGE_CACHE_URL: 'https://cache.example.org' }, /packageCache.url \(REPRO_PACKAGE_CACHE_URL\)/],
+    [{ REPRO_PACKAGE_CACHE_URL: 'http://0.0.0.0' }, /packageCache.url/],
+    [{ REPRO_SNAPSHOTS_MAX_COUNT: '-1' }, /snapshots.maxCount \(REPRO_SNAPSHOTS_MAX_COUNT\)/],
+  ])('fails fast on a bad package cache or snapshot budget: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('rejects unknown keys in the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'repro-config-'));
     const file = join(dir, 'repro.yaml');
