@@ -96,6 +96,10 @@ describe('package-set snapshots', () => {
     const again = await create(provisioner, 'again', ['bc', 'hello']);
     expect(again.installed).toBe(false);
     expect(again.result.snapshot).toBe(key);
+    // Provenance as if installed: the exact versions and the base build it descends from.
+    expect(again.result.installed).toEqual(first.result.installed);
+    expect(Object.keys(again.result.installed ?? {}).sort()).toEqual(['bc', 'hello']);
+    expect(again.result.imageRef).toEqual({ tag: baseTag, digest: baseId });
     const container = await docker.getContainer(`repro-${again.envId}`).inspect();
     expect(container.Image).toBe(info.Id);
     expect(container.Config.Labels[LABELS.environment]).toBe(again.envId);
