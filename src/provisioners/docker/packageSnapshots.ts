@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
+import { IMAGE_LABELS } from '../../images/buildImage.js';
 import type { PackageFamily } from '../../images/catalog.js';
 import { LABELS } from '../port.js';
 import { dockerStatus } from './dockerFailure.js';
@@ -90,6 +91,8 @@ export function createPackageSnapshots(docker: Docker, budget: SnapshotBudget, p
       [LABELS.environment]: '',
       [LABELS.ticket]: '',
       [LABELS.instance]: '',
+      // Inherited from the base build, whose inputs it no longer is; the base is named below.
+      [IMAGE_LABELS.inputs]: '',
       [SNAPSHOT_LABELS.key]: found.key,
       [SNAPSHOT_LABELS.base]: found.baseId,
       [SNAPSHOT_LABELS.source]: meta.baseTag,
