@@ -58,7 +58,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(websocket, { options: { maxPayload: 65536 } });
   await app.register(cookie);
   // Bearer first: automation never depends on a cookie that happens to be there.
-  registerAuth(app, [bearerToken(deps.tokens), sessionCookie(deps.sessions, deps.config.publicUrl)], failedAuth);
+  registerAuth(app, [bearerToken(deps.tokens), sessionCookie(deps.sessions, deps.tokens, deps.config.publicUrl)], failedAuth);
 
   await app.register(healthRoutes(deps));
   await app.register(environmentRoutes(deps));

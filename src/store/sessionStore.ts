@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Keys } from './keys.js';
 import type { Principal } from '../auth/roles.js';
+import type { Keys } from './keys.js';
 
 /** What a pending single sign-on login keeps between the redirect and the callback. */
 export interface PendingLogin {
@@ -10,10 +10,17 @@ export interface PendingLogin {
   returnTo: string;
 }
 
+/** A console session: who, and for one opened with an API token, that token's fingerprint (revoking the token ends it). */
+export interface Session extends Principal {
+  tokenFingerprint?: string;
+}
+
 export interface SessionStore {
-  /** A new session for the principal; returns the cookie value (only its hash is stored). */
-  create(principal: Principal, ttlSeconds: number): Promise<string>;
-  lookup(cookie: string): Promise<Principal | undefined>;
+  /** A new session; returns the cookie value (only its hash is stored). */
+  create(session: Session, ttlSeconds: number): Promise<string>;
+  lookup(cookie: string): Promise<Session | undefined>;
+  /** A new session with the same contents (handed to a command line); undefined when the cookie's has ended. */
+  duplicate(cookie: string, ttlSeconds: number): Promise<string | undefined>;
   destroy(cookie: string): Promise<void>;
   savePending(state: string, login: PendingLogin, ttlSeconds: number): Promise<void>;
   /** Reads and deletes in one step: a state is good for one callback only. */
@@ -24,17 +31,22 @@ export interface SessionStore {
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
 
 export function createSessionStore(redis: Redis, k: Keys): SessionStore {
+  const create = async ({ name, role, tokenFingerprint }: Session, ttlSeconds: number) => {
+    const cookie = randomBytes(32).toString('base64url');
+    const stored: Session = { name, role, ...(tokenFingerprint ? { tokenFingerprint } : {}) };
+    await redis.set(k.session(hash(cookie)), JSON.stringify(stored), 'EX', ttlSeconds);
+    return cookie;
+  };
+  const lookup = async (cookie: string) => {
+    const raw = await redis.get(k.session(hash(cookie)));
+    return raw ? (JSON.parse(raw) as Session) : undefined;
+  };
   return {
-    async create(principal, ttlSeconds) {
-      const cookie = randomBytes(32).toString('base64url');
-      await redis.set(k.session(hash(cookie)), JSON.stringify({ name: principal.name, role: principal.role }), 'EX', ttlSeconds);
-      return cookie;
-    },
-    async lookup(cookie) {
-      const raw = await redis.get(k.session(hash(cookie)));
-      if (!raw) return undefined;
-      const { name, role } = JSON.parse(raw) as Principal;
-      return { name, role };
+    create,
+    lookup,
+    async duplicate(cookie, ttlSeconds) {
+      const session = await lookup(cookie);
+      return session ? create(session, ttlSeconds) : undefined;
     },
     async destroy(cookie) {
       await redis.del(k.session(hash(cookie)));

@@ -80,6 +80,17 @@ describe('single sign-on and the console routes', () => {
     expect((await h.app.inject({ method: 'POST', url: '/auth/token', headers: { 'x-repro-csrf': '1' }, payload: { token: 'nope' } })).statusCode).toBe(401);
   });
 
+  it('ends a session opened with a token when the token is revoked', async () => {
+    const token = await h.deps.tokens.issue('carol', 'requester');
+    const res = await h.app.inject({ method: 'POST', url: '/auth/token', headers: { 'x-repro-csrf': '1' }, payload: { token } });
+    const cookie = `repro_session=${res.cookies.find((c) => c.name === 'repro_session')!.value}`;
+    expect((await h.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).json()).toMatchObject({ name: 'carol' });
+    expect(await h.deps.tokens.revoke('carol')).toBe(true);
+    const after = await h.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().error.message).toContain('revoked');
+  });
+
   it('logs out: the session is gone from Redis and the provider is asked to end its own', async () => {
     const cookie = await tokenSession();
     const out = await h.app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie, 'x-repro-csrf': '1' }, payload: {} });

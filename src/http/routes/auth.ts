@@ -5,7 +5,7 @@ import { createOidcClient } from '../../auth/oidcClient.js';
 import { principalFromClaims } from '../../auth/roleFromClaims.js';
 import type { Deps } from '../../deps.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
-import type { Principal } from '../../auth/roles.js';
+import type { Session } from '../../store/sessionStore.js';
 import { principalOf } from '../plugins/auth.js';
 import { CSRF_HEADER, SESSION_COOKIE } from '../plugins/sessionCookie.js';
 import { MeSchema, errorResponses } from '../schemas.js';
@@ -28,8 +28,8 @@ export const authRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app)
   const oidc = config.oidc ? createOidcClient(config.oidc, `${base}/auth/callback`, sessions) : undefined;
   const sessionSeconds = config.oidc?.sessionTtlSeconds ?? TOKEN_SESSION_SECONDS;
 
-  const startSession = async (reply: FastifyReply, principal: Principal) => {
-    const cookie = await sessions.create(principal, sessionSeconds);
+  const startSession = async (reply: FastifyReply, session: Session) => {
+    const cookie = await sessions.create(session, sessionSeconds);
     void reply.setCookie(SESSION_COOKIE, cookie, {
       httpOnly: true, sameSite: 'lax', path: '/', maxAge: sessionSeconds, secure: base.startsWith('https:'),
     });
@@ -84,8 +84,8 @@ export const authRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app)
   }, async (request, reply) => {
     requireCsrfHeader(request);
     const principal = await tokens.lookup(request.body.token);
-    if (!principal) throw new UnauthorizedError('unknown token');
-    await startSession(reply, principal);
+    if (!principal) throw new UnauthorizedError('unknown, revoked or expired token');
+    await startSession(reply, { ...principal, tokenFingerprint: tokens.fingerprint(request.body.token) });
     return { ...principal, sso: oidc !== undefined };
   });
 

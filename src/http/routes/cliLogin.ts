@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../deps.js';
 import { UnauthorizedError, ValidationError } from '../../errors.js';
-import { sessionCookie } from '../plugins/sessionCookie.js';
+import { SESSION_COOKIE, sessionCookie } from '../plugins/sessionCookie.js';
 
 /** Sessions handed to the command line last as long as the browser's. */
 const DEFAULT_SESSION_SECONDS = 8 * 3600;
@@ -29,7 +29,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * browser hand a session to whatever listens on that port.
  */
 export const cliLoginRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
-  const session = sessionCookie(deps.sessions, deps.config.publicUrl);
+  const session = sessionCookie(deps.sessions, deps.tokens, deps.config.publicUrl);
   const seconds = deps.config.oidc?.sessionTtlSeconds ?? DEFAULT_SESSION_SECONDS;
   // The consent form posts urlencoded; only this plugin reads that format.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
@@ -67,7 +67,9 @@ export const cliLoginRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (
     const port = Number(request.body.port);
     if (port < 1024 || port > 65535) throw new ValidationError('port must be between 1024 and 65535', 'port');
     const { state } = request.body;
-    const cookie = await deps.sessions.create(principal, seconds);
+    // Same contents as the browser's session: one opened with a token still ends with the token.
+    const cookie = await deps.sessions.duplicate(request.cookies[SESSION_COOKIE]!, seconds);
+    if (!cookie) throw new UnauthorizedError('sign in to the console first');
     request.log.info({ name: principal.name }, 'session handed to the command line');
     return reply.redirect(`http://127.0.0.1:${port}/callback?state=${encodeURIComponent(state)}&session=${encodeURIComponent(cookie)}`, 303);
   });
