@@ -19,6 +19,10 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const res = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const text = await res.text();
   const data = text ? (JSON.parse(text) as unknown) : undefined;
+  if (res.status === 401 && path !== '/v1/me' && !path.startsWith('/auth/')) {
+    // The session ended while the page was open: sign in again and come back here.
+    location.assign(`/login?returnTo=${encodeURIComponent(location.pathname + location.search)}`);
+  }
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
     throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `${res.status} ${res.statusText}`, err?.field);
