@@ -1,11 +1,21 @@
 import { html } from 'lit-html';
 import { ref, createRef } from 'lit-html/directives/ref.js';
-import { api, ApiError, followEvents, type Access, type Environment, type EnvironmentEventView } from '../api.js';
+import { api, ApiError, followEvents, optional, type Access, type Environment, type EnvironmentEventView } from '../api.js';
 import { dateTime, relative, t, type Key } from '../i18n.js';
 import type { Page, Rerender } from '../main.js';
 import { stateBadge } from './stateBadge.js';
 
 const EXTEND_CHOICES = ['1h', '4h', '8h', '1d', '2d', '7d'];
+
+/** A terminal session as the server lists it (never the transcript itself). */
+interface TerminalSessionView {
+  id: string;
+  actor: string;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  endReason?: string;
+}
 
 /** One environment: state, access, progress live, extend, delete, and a terminal once it is ready. */
 export function environmentPage(id: string, rerender: Rerender): Page {
@@ -17,6 +27,13 @@ export function environmentPage(id: string, rerender: Rerender): Page {
   let actionError = '';
   let extendTtl = '4h';
   let secrets: Access | undefined;
+  // Undefined while unknown or where the server keeps no transcripts.
+  let sessions: TerminalSessionView[] | undefined;
+  const loadSessions = async () => {
+    sessions = (await optional<{ items: TerminalSessionView[] }>('GET', `/v1/environments/${encodeURIComponent(id)}/terminal/sessions`).catch(() => undefined))?.items;
+    rerender();
+  };
+  void loadSessions();
   let terminal: { close(): void } | undefined;
   let terminalNote: Key | undefined;
   const dialog = createRef<HTMLDialogElement>();
@@ -41,6 +58,7 @@ export function environmentPage(id: string, rerender: Rerender): Page {
     streamTrouble = false;
     if (atEnd) queueMicrotask(() => { if (eventList.value) eventList.value.scrollTop = eventList.value.scrollHeight; });
     // A state change (or progress that carries one) refreshes the record: access, expiry, error.
+    if (event.type.startsWith('terminal.')) void loadSessions();
     if (event.state && event.state !== env?.state) void load();
     else rerender();
   }, () => { streamTrouble = true; rerender(); });
@@ -85,6 +103,7 @@ export function environmentPage(id: string, rerender: Rerender): Page {
       terminalNote = reason;
       if (terminal === session) terminal = undefined;
       rerender();
+      void loadSessions();
     });
   };
   const closeTerminal = () => {
@@ -148,6 +167,17 @@ export function environmentPage(id: string, rerender: Rerender): Page {
           : html`<p><button type="button" class="primary" @click=${openTerm}>${t('terminalOpen')}</button></p>`}
         ${terminalNote ? html`<p class="notice" role="status" data-testid="terminal-note">${t(terminalNote)}</p>` : ''}
         <div class="terminal" ${ref(termHost)} ?hidden=${!terminal}></div>
+        ${sessions?.length ? html`
+          <h3>${t('terminalSessions')}</h3>
+          <ul class="sessions">${sessions.map((s) => html`<li>
+            ${dateTime(s.startedAt)} ${t('sessionBy', { actor: s.actor })}
+            ${s.endedAt ? html`(${Math.round((s.durationMs ?? 0) / 1000)} s${s.endReason ? `, ${s.endReason}` : ''})
+              <a href=${`/v1/environments/${encodeURIComponent(id)}/terminal/sessions/${s.id}`} data-external download>${t('sessionDownload')}</a>
+              <button type="button" @click=${() => act(async () => {
+                const r = await api<{ ticket: string }>('POST', `/v1/environments/${encodeURIComponent(id)}/terminal/sessions/${s.id}/attach`, {});
+                notice = t('sessionAttached', { ticket: r.ticket });
+              })}>${t('sessionAttach')}</button>` : html`(${t('sessionOpen')})`}
+          </li>`)}</ul>` : ''}
       </section>
       <dialog ${ref(dialog)} aria-labelledby="confirm-title">
         <form method="dialog">

@@ -4,7 +4,7 @@ import '@xterm/xterm/css/xterm.css';
 import type { Key } from '../i18n.js';
 
 /** Close codes of the terminal WebSocket, in words. */
-const CLOSE_REASONS: Record<number, Key> = { 1000: 'terminalEnded', 4404: 'terminalNotFound', 4409: 'terminalNotReady', 1011: 'terminalError' };
+const CLOSE_REASONS: Record<number, Key> = { 1000: 'terminalEnded', 4404: 'terminalNotFound', 4408: 'terminalTimeLimit', 4409: 'terminalNotReady', 1011: 'terminalError' };
 
 /**
  * A terminal in `host` over `GET /v1/environments/:id/terminal`: binary frames both ways for the
@@ -17,7 +17,8 @@ export function openTerminal(host: HTMLElement, envId: string, onEnd: (reason: K
   term.open(host);
   fit.fit();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const ws = new WebSocket(`${scheme}://${location.host}/v1/environments/${encodeURIComponent(envId)}/terminal`);
+  // The first size rides on the URL so the shell starts at the right size; resizes follow as frames.
+  const ws = new WebSocket(`${scheme}://${location.host}/v1/environments/${encodeURIComponent(envId)}/terminal?cols=${term.cols}&rows=${term.rows}`);
   ws.binaryType = 'arraybuffer';
   let opened = false;
   const encoder = new TextEncoder();
