@@ -41,10 +41,10 @@ export async function optional<T>(method: string, path: string, body?: unknown):
 }
 
 /**
- * Follows an environment's server-sent events (fetch rather than EventSource: events carry their
- * type as the SSE event name, and a reconnect resumes from the last id).
+ * Follows a server-sent event stream (fetch rather than EventSource: the service names events by
+ * type, and a reconnect resumes from the last id) until `isLast` says an item ends it.
  */
-export function followEvents(id: string, onEvent: (e: EnvironmentEventView) => void, onError: (err: unknown) => void): () => void {
+export function followStream<T extends { id: string }>(url: string, onItem: (item: T) => void, isLast: (item: T) => boolean, onError: (err: unknown) => void): () => void {
   const abort = new AbortController();
   let lastId: string | undefined;
   let ended = false;
@@ -53,7 +53,7 @@ export function followEvents(id: string, onEvent: (e: EnvironmentEventView) => v
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream' };
         if (lastId) headers['last-event-id'] = lastId;
-        const res = await fetch(`/v1/environments/${encodeURIComponent(id)}/events`, { headers, credentials: 'same-origin', signal: abort.signal });
+        const res = await fetch(url, { headers, credentials: 'same-origin', signal: abort.signal });
         if (!res.ok || !res.body) throw new ApiError(res.status, 'http_error', res.statusText);
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
@@ -67,13 +67,13 @@ export function followEvents(id: string, onEvent: (e: EnvironmentEventView) => v
             buffer = buffer.slice(end + 2);
             const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
             if (!data) continue;
-            const event = JSON.parse(data) as EnvironmentEventView;
-            lastId = event.id;
-            if (event.state === 'destroyed') ended = true;
-            onEvent(event);
+            const item = JSON.parse(data) as T;
+            lastId = item.id;
+            if (isLast(item)) ended = true;
+            onItem(item);
           }
         }
-        // The server ends the stream once the environment is destroyed; any other end is a reconnect.
+        // The server ends the stream after the last item; any other end is a reconnect.
         if (!ended) await new Promise((r) => setTimeout(r, 1000));
       } catch (err) {
         if (abort.signal.aborted) return;
@@ -86,3 +86,7 @@ export function followEvents(id: string, onEvent: (e: EnvironmentEventView) => v
   void run();
   return () => abort.abort();
 }
+
+/** An environment's progress and audit events, live until it is destroyed. */
+export const followEvents = (id: string, onEvent: (e: EnvironmentEventView) => void, onError: (err: unknown) => void) =>
+  followStream<EnvironmentEventView>(`/v1/environments/${encodeURIComponent(id)}/events`, onEvent, (e) => e.state === 'destroyed', onError);
