@@ -118,6 +118,7 @@ export function environmentPage(id: string, rerender: Rerender): Page {
     const live = !['destroying', 'destroyed'].includes(e.state);
     return html`
       <h1 tabindex="-1">${e.id} ${stateBadge(e.state)}</h1>
+      <p class="sr-only" role="status">${t('colState')}: ${t(`state_${e.state}`)}</p>
       <p class="lead">${e.ticket.url ? html`<a href=${e.ticket.url} data-external target="_blank" rel="noopener noreferrer">${e.ticket.system}:${e.ticket.id}</a>` : `${e.ticket.system}:${e.ticket.id}`}
         ${e.ticket.title ? ` — ${e.ticket.title}` : ''}</p>
       ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
@@ -154,7 +155,7 @@ export function environmentPage(id: string, rerender: Rerender): Page {
         </section>
         <section aria-labelledby="events-title">
           <h2 id="events-title">${t('events')} <span class="muted">${streamTrouble ? t('eventsLost') : live ? `(${t('eventsLive')})` : ''}</span></h2>
-          <ol class="events" ${ref(eventList)} tabindex="0" aria-labelledby="events-title" aria-live="polite" aria-relevant="additions">
+          <ol class="events" ${ref(eventList)} tabindex="0" aria-labelledby="events-title">
             ${events.map((ev) => html`<li><time datetime=${ev.at}>${new Date(ev.at).toLocaleTimeString()}</time>
               <span class="actor">${ev.actor}</span> ${ev.message}</li>`)}
           </ol>
