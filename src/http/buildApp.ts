@@ -66,7 +66,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(terminalRoutes(deps));
   await app.register(tokenRoutes(deps));
   await app.register(webhookRoutes(deps.ticketing));
-  await app.register(authRoutes(deps));
+  await app.register(authRoutes(deps, failedAuth));
   await app.register(cliLoginRoutes(deps));
   await app.register(queueBoard(deps));
   await app.register(consoleAssets(deps.config.consoleDir));

@@ -91,6 +91,17 @@ describe('single sign-on and the console routes', () => {
     expect(after.json().error.message).toContain('revoked');
   });
 
+  it('counts failed token sign-ins against the address\'s failed-authentication budget', async () => {
+    const budget = h.config.rateLimit.failedAuthMax;
+    const attempt = () => h.app.inject({ method: 'POST', url: '/auth/token', headers: { 'x-repro-csrf': '1' }, remoteAddress: '127.0.0.9', payload: { token: 'rp_guess' } });
+    for (let i = 0; i < budget; i++) expect((await attempt()).statusCode).toBe(401);
+    const over = await attempt();
+    expect(over.statusCode).toBe(429);
+    // Even the right token waits out the window from that address.
+    const right = await h.app.inject({ method: 'POST', url: '/auth/token', headers: { 'x-repro-csrf': '1' }, remoteAddress: '127.0.0.9', payload: { token: h.requesterToken } });
+    expect(right.statusCode).toBe(429);
+  });
+
   it('logs out: the session is gone from Redis and the provider is asked to end its own', async () => {
     const cookie = await tokenSession();
     const out = await h.app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie, 'x-repro-csrf': '1' }, payload: {} });

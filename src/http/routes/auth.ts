@@ -7,6 +7,7 @@ import type { Deps } from '../../deps.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
 import type { Session } from '../../store/sessionStore.js';
 import { principalOf } from '../plugins/auth.js';
+import type { FailedAuthLimiter } from '../plugins/rateLimit.js';
 import { CSRF_HEADER, SESSION_COOKIE } from '../plugins/sessionCookie.js';
 import { MeSchema, errorResponses } from '../schemas.js';
 
@@ -22,7 +23,7 @@ function safeReturnTo(value: string | undefined): string {
  * Sign-in for people: OpenID Connect (authorization code + PKCE) or an API token pasted once,
  * both ending in a session cookie; `GET /v1/me` says who the caller is.
  */
-export const authRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const authRoutes = (deps: Deps, failures: FailedAuthLimiter): FastifyPluginAsyncTypebox => async (app) => {
   const { config, sessions, tokens } = deps;
   const base = config.publicUrl ?? `http://${config.host}:${config.port}`;
   const oidc = config.oidc ? createOidcClient(config.oidc, `${base}/auth/callback`, sessions) : undefined;
@@ -83,8 +84,12 @@ export const authRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app)
     },
   }, async (request, reply) => {
     requireCsrfHeader(request);
-    const principal = await tokens.lookup(request.body.token);
-    if (!principal) throw new UnauthorizedError('unknown, revoked or expired token');
+    // Guessing tokens here costs the same budget as guessing them in an Authorization header.
+    const [principal] = await Promise.all([tokens.lookup(request.body.token), failures.check(request)]);
+    if (!principal) {
+      await failures.fail(request);
+      throw new UnauthorizedError('unknown, revoked or expired token');
+    }
     await startSession(reply, { ...principal, tokenFingerprint: tokens.fingerprint(request.body.token) });
     return { ...principal, sso: oidc !== undefined };
   });
