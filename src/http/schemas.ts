@@ -140,6 +140,7 @@ export const ImageSummary = Type.Object({
   lastBuild: Type.Optional(BuildSchema),
 });
 export type Image = Static<typeof ImageSummary>;
+export type Build = Static<typeof BuildSchema>;
 export type Environment = Static<typeof EnvironmentSchema>;
 export type Access = Static<typeof AccessSchema>;
 export type EnvironmentEventView = Static<typeof EventSchema>;

@@ -279,8 +279,13 @@ describe('web console in Chromium with single sign-on', () => {
     await admin.getByRole('row', { name: new RegExp(bobs.id) }).waitFor();
 
     await admin.getByRole('link', { name: 'Images' }).click();
-    await admin.getByRole('cell', { name: 'debian-12' }).waitFor();
-    await admin.screenshot({ path: join(SHOTS, 'images.png') });
+    await admin.getByRole('cell', { name: 'debian-12', exact: true }).waitFor();
+    // A rebuild of the same inputs is quick (nothing to do); its log still streams to its end.
+    await admin.getByRole('button', { name: 'Rebuild debian-12' }).click();
+    const build = admin.getByRole('heading', { name: /Build build-[0-9a-f]+ of debian-12/ });
+    await build.waitFor();
+    await expect.poll(() => build.textContent(), { timeout: 240_000 }).toContain('succeeded');
+    await admin.screenshot({ path: join(SHOTS, 'images.png'), fullPage: true });
 
     await admin.getByRole('link', { name: 'Tokens' }).click();
     await admin.getByLabel('Name').fill('ci-bot');

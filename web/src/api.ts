@@ -1,6 +1,6 @@
-import type { Access, Environment, EnvironmentEventView, Image, Me } from '../../src/http/schemas.js';
+import type { Access, Build, Environment, EnvironmentEventView, Image, Me } from '../../src/http/schemas.js';
 
-export type { Access, Environment, EnvironmentEventView, Image, Me };
+export type { Access, Build, Environment, EnvironmentEventView, Image, Me };
 
 /** An API answer that is not 2xx, with the API's own words. */
 export class ApiError extends Error {

@@ -1,32 +1,20 @@
 import { html } from 'lit-html';
-import { api, ApiError, followStream, optional, type Image, type Me } from '../api.js';
+import { api, ApiError, followStream, type Build, type Image, type Me } from '../api.js';
 import { dateTime, t } from '../i18n.js';
 import type { Page, Rerender } from '../main.js';
 
-/**
- * What a server with the image administration API adds to each catalog entry; all optional, so
- * the page works (read-only) against a server without it.
- */
-interface ImageView extends Image {
-  state?: string;
-  revision?: number;
-  source?: string;
-  current?: { buildId: string; tag: string; builtAt: string };
-}
-interface BuildView { id: string; state: string }
+/** A line of a build's log stream; the last one carries the build's final state. */
 interface LogLine { id: string; line?: string; state?: string }
 
-/** The catalog; admins rebuild an image and follow the build's log live where the server builds images. */
+/** The catalog with each image's serving build; admins rebuild an image and follow the build's log live. */
 export function imagesPage(me: Me, rerender: Rerender): Page {
-  let items: ImageView[] | undefined;
+  let items: Image[] | undefined;
   let broken: Array<{ file: string; field?: string; message: string }> = [];
   let error = '';
-  // Builds exist where the server has the image administration API: its listing says each image's state.
-  let buildsAvailable = false;
-  let building: { image: string; build: BuildView; lines: string[]; state?: string; stop(): void } | undefined;
+  let building: { image: string; build: Build; lines: string[]; state?: string; stop(): void } | undefined;
 
-  const load = () => api<{ items: ImageView[]; broken?: typeof broken }>('GET', '/v1/images').then(
-    (r) => { items = r.items; broken = r.broken ?? []; buildsAvailable = r.items.some((i) => i.state !== undefined); rerender(); },
+  const load = () => api<{ items: Image[]; broken: typeof broken }>('GET', '/v1/images').then(
+    (r) => { items = r.items; broken = r.broken; rerender(); },
     (err: unknown) => { error = err instanceof ApiError ? err.message : String(err); rerender(); },
   );
   void load();
@@ -34,12 +22,7 @@ export function imagesPage(me: Me, rerender: Rerender): Page {
   const rebuild = async (name: string) => {
     error = '';
     try {
-      const build = await optional<BuildView>('POST', `/v1/images/${encodeURIComponent(name)}/builds`, {});
-      if (!build) {
-        buildsAvailable = false;
-        rerender();
-        return;
-      }
+      const build = await api<Build>('POST', `/v1/images/${encodeURIComponent(name)}/builds`, {});
       building?.stop();
       const current: NonNullable<typeof building> = { image: name, build, lines: [], stop: () => undefined };
       building = current;
@@ -60,7 +43,7 @@ export function imagesPage(me: Me, rerender: Rerender): Page {
   const view = () => html`
     <h1 tabindex="-1">${t('imagesTitle')}</h1>
     ${me.role !== 'admin' ? html`<p class="error">${t('forbidden')}</p>` : ''}
-    ${items && !buildsAvailable ? html`<p class="muted">${t('imagesReadOnly')}</p>` : ''}
+    <p class="muted">${t('imagesEditNote')}</p>
     ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
     ${broken.length ? html`<div class="failure" role="status"><p>${t('imagesBroken')}</p>
       <ul>${broken.map((b) => html`<li><code>${b.file}</code>${b.field ? html` (${b.field})` : ''}: ${b.message}</li>`)}</ul></div>` : ''}
@@ -70,9 +53,9 @@ export function imagesPage(me: Me, rerender: Rerender): Page {
           <th scope="col">${t('colKinds')}</th><th scope="col">${t('colDescription')}</th><th scope="col">${t('colBuild')}</th></tr></thead>
         <tbody>${items.map((i) => html`<tr><td>${i.name}</td><td>${i.distribution} ${i.version}</td><td>${i.family}</td>
           <td>${i.kinds.map((k) => (k === 'vm' ? t('kindVm') : t('kindContainer'))).join(', ')}</td><td>${i.description}</td>
-          <td>${i.state ? html`${i.state}${i.revision ? ` (rev. ${i.revision}${i.source === 'api' ? ', API' : ''})` : ''}
-              ${i.current ? html`<div class="muted">${dateTime(i.current.builtAt)}</div>` : ''}` : '—'}
-            ${me.role === 'admin' && buildsAvailable && i.kinds.includes('container')
+          <td>${i.state} (rev. ${i.revision}${i.source === 'api' ? ', API' : ''})
+            ${i.current ? html`<div class="muted">${dateTime(i.current.builtAt)}</div>` : ''}
+            ${me.role === 'admin' && i.kinds.includes('container')
               ? html`<div><button type="button" @click=${() => rebuild(i.name)} aria-label=${`${t('rebuild')} ${i.name}`}>${t('rebuild')}</button></div>` : ''}</td></tr>`)}</tbody>
       </table>`}
     ${building ? html`<section aria-labelledby="build-title">
