@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { WebSocket } from 'ws';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentRecord } from '../../src/domain/environment.js';
@@ -175,6 +176,24 @@ describe('web console in Chromium with single sign-on', () => {
     expect(Date.parse(after.expiresAt) - Date.now()).toBeGreaterThan(47 * 3600 * 1000);
   });
 
+  it('works in the environment through the terminal: cat /etc/os-release reads bookworm', async () => {
+    await page.goto(`${base}/environments/${env.id}`);
+    await page.locator('h1 [data-state=ready]').waitFor();
+    await page.getByRole('button', { name: 'Open a terminal' }).click();
+    const screen = page.locator('.terminal .xterm-rows');
+    await screen.waitFor();
+    // The shell's prompt first, then the keystrokes go through the WebSocket into the container's TTY.
+    await expect.poll(() => screen.textContent(), { timeout: 20_000 }).toMatch(/[#$]\s*$/m);
+    await page.locator('.terminal .xterm-helper-textarea').focus();
+    await page.keyboard.type('cat /etc/os-release\n');
+    await expect.poll(() => screen.textContent(), { timeout: 20_000 }).toContain('VERSION_CODENAME=bookworm');
+    await screen.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'terminal.png') });
+    await page.getByRole('button', { name: 'Close the terminal' }).click();
+    // The session is listed once it has ended, with its transcript.
+    await page.getByRole('link', { name: 'Download the transcript' }).first().waitFor({ timeout: 20_000 });
+  });
+
   it('refuses a cookie-authenticated change from another site', async () => {
     const cookie = (await alice.cookies(base)).find((c) => c.name === 'repro_session')!;
     const extend = (headers: Record<string, string>) => fetch(`${base}/v1/environments/${env.id}/extend`, {
@@ -185,6 +204,15 @@ describe('web console in Chromium with single sign-on', () => {
     expect((await forged.json()).error.message).toContain('x-repro-csrf');
     expect((await extend({ 'x-repro-csrf': '1' })).status).toBe(200);
     expect((await extend({ origin: base })).status).toBe(200);
+    // A page elsewhere cannot open the terminal with the cookie: WebSockets ignore CORS, so the Origin decides.
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/v1/environments/${env.id}/terminal`, { headers: { cookie: `repro_session=${cookie.value}`, origin: 'http://evil.example' } });
+      // The refused handshake ends in an error event once its response is dropped.
+      ws.on('error', () => undefined);
+      ws.on('unexpected-response', (req, res) => { resolve(res.statusCode ?? 0); req.destroy(); });
+      ws.on('open', () => { resolve(101); ws.close(); });
+    });
+    expect(refused).toBe(403);
   });
 
   it('deletes the environment only after confirmation', async () => {

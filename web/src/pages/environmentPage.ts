@@ -59,8 +59,8 @@ export function environmentPage(id: string, rerender: Rerender): Page {
     if (atEnd) queueMicrotask(() => { if (eventList.value) eventList.value.scrollTop = eventList.value.scrollHeight; });
     // A state change (or progress that carries one) refreshes the record: access, expiry, error.
     if (event.type.startsWith('terminal.')) void loadSessions();
+    rerender();
     if (event.state && event.state !== env?.state) void load();
-    else rerender();
   }, () => { streamTrouble = true; rerender(); });
 
   const act = async (fn: () => Promise<void>) => {
