@@ -37,7 +37,6 @@ export function environmentPage(id: string, rerender: Rerender): Page {
   let terminal: { close(): void } | undefined;
   let terminalNote: Key | undefined;
   const dialog = createRef<HTMLDialogElement>();
-  const eventList = createRef<HTMLOListElement>();
   const termHost = createRef<HTMLDivElement>();
 
   const load = async () => {
@@ -51,12 +50,8 @@ export function environmentPage(id: string, rerender: Rerender): Page {
   };
   void load();
   const stop = followEvents(id, (event) => {
-    const list = eventList.value;
-    // Stay at the newest line unless the reader scrolled up to read older ones.
-    const atEnd = !list || list.scrollHeight - list.scrollTop - list.clientHeight < 8;
     events.push(event);
     streamTrouble = false;
-    if (atEnd) queueMicrotask(() => { if (eventList.value) eventList.value.scrollTop = eventList.value.scrollHeight; });
     // A state change (or progress that carries one) refreshes the record: access, expiry, error.
     if (event.type.startsWith('terminal.')) void loadSessions();
     rerender();
@@ -155,8 +150,9 @@ export function environmentPage(id: string, rerender: Rerender): Page {
         </section>
         <section aria-labelledby="events-title">
           <h2 id="events-title">${t('events')} <span class="muted">${streamTrouble ? t('eventsLost') : live ? `(${t('eventsLive')})` : ''}</span></h2>
-          <ol class="events" ${ref(eventList)} tabindex="0" aria-labelledby="events-title">
-            ${events.map((ev) => html`<li><time datetime=${ev.at}>${new Date(ev.at).toLocaleTimeString()}</time>
+          <ol class="events" tabindex="0" aria-labelledby="events-title">
+            ${/* Newest first in the DOM, shown at the bottom (column-reverse keeps the view on the newest line). */ ''}
+            ${[...events].reverse().map((ev) => html`<li><time datetime=${ev.at}>${new Date(ev.at).toLocaleTimeString()}</time>
               <span class="actor">${ev.actor}</span> ${ev.message}</li>`)}
           </ol>
         </section>
