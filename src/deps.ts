@@ -17,6 +17,7 @@ import { createEventFeed, type EventFeed } from './store/eventFeed.js';
 import { createEventStore, type EventStore } from './store/eventStore.js';
 import { keys, type Keys } from './store/keys.js';
 import { openRedis, untilRedisReady } from './store/redisConnection.js';
+import { createSessionStore, type SessionStore } from './store/sessionStore.js';
 import { createTokenStore, type TokenStore } from './store/tokenStore.js';
 import { loadSecretsKey } from './secrets/loadSecretsKey.js';
 import { createSecretBox, type SecretBox } from './secrets/secretBox.js';
@@ -38,6 +39,8 @@ export interface Deps {
   secrets: SecretBox;
   /** Terminal sessions and their asciicast transcripts. */
   transcripts: TranscriptStore;
+  /** Console sessions (single sign-on); bearer tokens stay for automation. */
+  sessions: SessionStore;
   queues: Queues;
   /** The files' catalog with the admins' API changes over it (refresh() rereads them). */
   catalog: LiveCatalog;
@@ -96,6 +99,7 @@ export function buildDeps(input: DepsInput): Deps {
     tokens: createTokenStore(redis, k, clock),
     // Kept as long as the environment can live plus the retention of its record.
     transcripts: createTranscriptStore(redis, k, config.ttl.maxSeconds + config.retentionSeconds),
+    sessions: createSessionStore(redis, k),
     metrics: createMetrics(),
     connect,
     ready: (onWait = (message) => log.warn(message)) => untilRedisReady(redis, config.redisUrl, onWait),

@@ -1,9 +1,12 @@
+import { Type } from '@sinclair/typebox';
+
 /**
  * Who a caller is. Every way in (bearer token today, a console session later) produces the same
  * `{name, role}` principal; routes and the environment policy only ever look at that.
  */
 export const ROLES = ['requester', 'support', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+export const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 
 export interface Principal {
   name: string;

@@ -9,8 +9,9 @@ import { parseTtl } from '../domain/ttl.js';
 import { validateTicketsConfig } from '../tickets/settings.js';
 import { ConfigSchema, type RawConfig } from './schema.js';
 
-export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId' | 'webhooks' | 'rateLimit'> {
+export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId' | 'webhooks' | 'rateLimit' | 'oidc'> {
   hostId: string;
+  oidc?: Omit<NonNullable<RawConfig['oidc']>, 'sessionTtl'> & { sessionTtlSeconds: number };
   ttl: { defaultSeconds: number; maxSeconds: number };
   retentionSeconds: number;
   webhooks: { maxSkewSeconds: number };
@@ -18,7 +19,7 @@ export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId' |
 }
 
 /** Environment variables and the config path they set; `REPRO_CONFIG` names an optional YAML file. */
-const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list']> = [
+const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list' | 'map']> = [
   ['PORT', 'port', 'int'],
   ['HOST', 'host', 'string'],
   ['REPRO_PUBLIC_URL', 'publicUrl', 'string'],
@@ -75,6 +76,14 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list']> = [
   ['REPRO_RATE_LIMIT_PUBLIC_WINDOW', 'rateLimit.publicWindow', 'string'],
   ['REPRO_RATE_LIMIT_FAILED_AUTH_MAX', 'rateLimit.failedAuthMax', 'int'],
   ['REPRO_RATE_LIMIT_FAILED_AUTH_WINDOW', 'rateLimit.failedAuthWindow', 'string'],
+  ['REPRO_CONSOLE_DIR', 'consoleDir', 'string'],
+  ['REPRO_OIDC_ISSUER', 'oidc.issuer', 'string'],
+  ['REPRO_OIDC_CLIENT_ID', 'oidc.clientId', 'string'],
+  ['REPRO_OIDC_CLIENT_SECRET', 'oidc.clientSecret', 'string'],
+  ['REPRO_OIDC_SCOPES', 'oidc.scopes', 'string'],
+  ['REPRO_OIDC_ROLE_CLAIM', 'oidc.roleClaim', 'string'],
+  ['REPRO_OIDC_ROLE_MAP', 'oidc.roleMap', 'map'],
+  ['REPRO_OIDC_SESSION_TTL', 'oidc.sessionTtl', 'string'],
 ];
 
 /** Loads, merges (defaults < YAML file < environment) and validates; throws ConfigError naming the bad setting. */
@@ -103,9 +112,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxSeconds: parseSetting('ttl.max', () => parseTtl(valid.ttl.max)),
   };
   if (ttl.defaultSeconds > ttl.maxSeconds) throw new ConfigError('invalid configuration: ttl.default is above ttl.max');
-  const { ttl: _ttl, retention, hostId, webhooks, rateLimit, ...rest } = valid;
+  const { ttl: _ttl, retention, hostId, webhooks, rateLimit, oidc, ...rest } = valid;
+  if (oidc && !valid.publicUrl) throw new ConfigError('invalid configuration: oidc needs publicUrl (REPRO_PUBLIC_URL): the provider redirects people back to it');
   return {
     ...rest,
+    ...(oidc ? { oidc: checkOidc(oidc) } : {}),
+    consoleDir: resolve(valid.consoleDir),
     dataDir: resolve(valid.dataDir),
     imagesDir: resolve(valid.imagesDir),
     hostId: hostId ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '-'),
@@ -119,6 +131,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       failedAuthWindowMs: parseSetting('rateLimit.failedAuthWindow', () => parseTtl(rateLimit.failedAuthWindow)) * 1000,
     },
   };
+}
+
+function checkOidc(oidc: NonNullable<RawConfig['oidc']>): NonNullable<Config['oidc']> {
+  const issuer = new URL(oidc.issuer);
+  // Plain http only where nobody can sit in the middle: a provider on this host.
+  if (issuer.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname)) {
+    throw new ConfigError('invalid configuration: oidc.issuer (REPRO_OIDC_ISSUER) must be https unless it is on a loopback address');
+  }
+  if (!oidc.scopes.split(/\s+/).includes('openid')) throw new ConfigError('invalid configuration: oidc.scopes must include openid');
+  const { sessionTtl, ...rest } = oidc;
+  return { ...rest, sessionTtlSeconds: parseSetting('oidc.sessionTtl', () => parseTtl(sessionTtl)) };
 }
 
 function readYaml(path: string | undefined): Record<string, unknown> {
@@ -140,9 +163,15 @@ function readYaml(path: string | undefined): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-function convert(name: string, value: string, type: 'string' | 'int' | 'number' | 'list'): unknown {
+function convert(name: string, value: string, type: 'string' | 'int' | 'number' | 'list' | 'map'): unknown {
   if (type === 'string') return value;
   if (type === 'list') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (type === 'map') {
+    // key=value,key=value (group=role for REPRO_OIDC_ROLE_MAP)
+    const pairs = value.split(',').map((s) => s.trim()).filter(Boolean).map((pair) => pair.split('='));
+    if (pairs.some((p) => p.length !== 2 || !p[0] || !p[1])) throw new ConfigError(`invalid configuration: ${name} must read key=value,key=value`);
+    return Object.fromEntries(pairs.map(([k, v]) => [k!.trim(), v!.trim()]));
+  }
   const n = Number(value);
   if (!Number.isFinite(n) || (type === 'int' && !Number.isInteger(n))) {
     throw new ConfigError(`invalid configuration: ${name}="${value}" is not ${type === 'int' ? 'an integer' : 'a number'}`);

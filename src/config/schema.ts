@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { RoleSchema } from '../auth/roles.js';
 
 const Duration = Type.String({ minLength: 2, description: '30m, 8h, 2d or ISO 8601' });
 
@@ -10,6 +11,23 @@ export const TicketSystemSchema = Type.Object(
   },
   // Each system's adapter validates its own extra settings (credentials, trigger rules).
   { additionalProperties: true },
+);
+
+/** Single sign-on for people (the console); bearer tokens stay for automation. */
+export const OidcSchema = Type.Object(
+  {
+    /** The provider's issuer URL; https, or http on a loopback address (tests, local providers). */
+    issuer: Type.String({ pattern: '^https?://' }),
+    clientId: Type.String({ minLength: 1 }),
+    clientSecret: Type.Optional(Type.String({ minLength: 1 })),
+    scopes: Type.String({ minLength: 6, default: 'openid profile email' }),
+    /** The claim (ID token or userinfo) that carries the user's groups. */
+    roleClaim: Type.String({ minLength: 1, default: 'groups' }),
+    /** Group → role; a user in several groups gets the highest role, in none a 403. */
+    roleMap: Type.Record(Type.String(), RoleSchema, { minProperties: 1 }),
+    sessionTtl: Type.String({ minLength: 2, default: '8h' }),
+  },
+  { additionalProperties: false },
 );
 
 export const ConfigSchema = Type.Object(
@@ -160,6 +178,9 @@ export const ConfigSchema = Type.Object(
       },
       { default: { publicMax: 600, publicWindow: '1m', failedAuthMax: 20, failedAuthWindow: '1m' } },
     ),
+    oidc: Type.Optional(OidcSchema),
+    /** The built web console (`npm run build:web`), served under `/`. */
+    consoleDir: Type.String({ minLength: 1, default: 'web/dist' }),
   },
   { additionalProperties: false },
 );

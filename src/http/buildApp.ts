@@ -2,12 +2,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { validatorCompiler } from './plugins/validatorCompiler.js';
 import { bearerToken, registerAuth } from './plugins/auth.js';
+import { sessionCookie } from './plugins/sessionCookie.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerRateLimit } from './plugins/rateLimit.js';
+import { consoleAssets } from './plugins/consoleAssets.js';
+import { queueBoard } from './plugins/queueBoard.js';
+import { authRoutes } from './routes/auth.js';
+import { cliLoginRoutes } from './routes/cliLogin.js';
 import { environmentRoutes } from './routes/environments.js';
 import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
@@ -50,7 +56,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // refuses, so that the refused upgrade's socket is closed once the 401 is sent.
   // Terminal input frames are keystrokes and pastes: 64 KiB is plenty and bounds memory per frame.
   await app.register(websocket, { options: { maxPayload: 65536 } });
-  registerAuth(app, [bearerToken(deps.tokens)], failedAuth);
+  await app.register(cookie);
+  // Bearer first: automation never depends on a cookie that happens to be there.
+  registerAuth(app, [bearerToken(deps.tokens), sessionCookie(deps.sessions, deps.tokens, deps.config.publicUrl)], failedAuth);
 
   await app.register(healthRoutes(deps));
   await app.register(environmentRoutes(deps));
@@ -58,5 +66,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(terminalRoutes(deps));
   await app.register(tokenRoutes(deps));
   await app.register(webhookRoutes(deps.ticketing));
+  await app.register(authRoutes(deps, failedAuth));
+  await app.register(cliLoginRoutes(deps));
+  await app.register(queueBoard(deps));
+  await app.register(consoleAssets(deps.config.consoleDir));
   return app;
 }

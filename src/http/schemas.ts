@@ -1,4 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { RoleSchema } from '../auth/roles.js';
+import { PACKAGE_FAMILIES } from '../images/catalog.js';
 
 export const KindSchema = Type.Union([Type.Literal('container'), Type.Literal('vm')]);
 export const StateSchema = Type.Union([
@@ -102,6 +104,47 @@ export const EventSchema = Type.Object(
     data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
 );
+
+/** The caller, for the console: who, which role, and whether single sign-on is on. */
+export const MeSchema = Type.Object({
+  name: Type.String(),
+  role: RoleSchema,
+  sso: Type.Boolean(),
+});
+export type Me = Static<typeof MeSchema>;
+
+/** One image build: who asked, its state, what it produced. */
+export const BuildSchema = Type.Object({
+  id: Type.String(), image: Type.String(), revision: Type.Integer(), state: Type.String(), requestedBy: Type.String(), requestedAt: Type.String(),
+  startedAt: Type.Optional(Type.String()), finishedAt: Type.Optional(Type.String()), hostId: Type.Optional(Type.String()),
+  tag: Type.Optional(Type.String()), digest: Type.Optional(Type.String()), size: Type.Optional(Type.Integer()),
+  inputs: Type.Optional(Type.String()), cached: Type.Optional(Type.Boolean()), error: Type.Optional(Type.String()),
+});
+
+/** A catalog image as listed: definition summary, serving build and state. */
+export const ImageSummary = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  distribution: Type.String(),
+  version: Type.String(),
+  family: Type.Union(PACKAGE_FAMILIES.map((f) => Type.Literal(f))),
+  packageManager: Type.String(),
+  kinds: Type.Array(KindSchema),
+  packages: Type.Array(Type.String()),
+  /** Definition revision: 1 is the file; each change through the API adds one. */
+  revision: Type.Integer(),
+  source: Type.String({ description: 'file, or api when an admin changed it (Redis wins over the file)' }),
+  state: Type.String({ description: 'ready, building, failed or not-built' }),
+  current: Type.Optional(Type.Object({
+    buildId: Type.String(), revision: Type.Integer(), tag: Type.String(), digest: Type.String(), size: Type.Integer(), builtAt: Type.String(),
+  })),
+  lastBuild: Type.Optional(BuildSchema),
+});
+export type Image = Static<typeof ImageSummary>;
+export type Build = Static<typeof BuildSchema>;
+export type Environment = Static<typeof EnvironmentSchema>;
+export type Access = Static<typeof AccessSchema>;
+export type EnvironmentEventView = Static<typeof EventSchema>;
 
 export const IdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }) });
 

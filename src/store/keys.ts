@@ -27,6 +27,9 @@ export function keys(prefix: string) {
     buildLog: (id: string) => `${prefix}:build:${id}:log`,
     /** This deployment's id, created once: the owner label on every resource it makes. */
     deployment: `${prefix}:deployment`,
+    /** Console sessions (by a hash of the cookie) and pending single sign-on logins (by OIDC state). */
+    session: (idHash: string) => `${prefix}:session:${idHash}`,
+    login: (state: string) => `${prefix}:login:${state}`,
     /** BullMQ's own prefix: queues live beside our records. */
     queues: `${prefix}:q`,
   };

@@ -22,6 +22,10 @@ export interface TokenStore {
   register(token: string, name: string, role: Role): Promise<void>;
   /** The token's principal; undefined when unknown, revoked or expired. Records the use. */
   lookup(token: string): Promise<Principal | undefined>;
+  /** A one-way fingerprint of the token: what a console session opened with it keeps to follow its revocation. */
+  fingerprint(token: string): string;
+  /** Like lookup, by fingerprint. */
+  lookupFingerprint(fingerprint: string): Promise<Principal | undefined>;
   list(): Promise<TokenInfo[]>;
   /** False when no token has that name. The token stops working at once. */
   revoke(name: string): Promise<boolean>;
@@ -52,6 +56,16 @@ export function createTokenStore(redis: Redis, k: Keys, clock: Clock): TokenStor
     await tx.exec();
   }
 
+  async function lookupFingerprint(fingerprint: string): Promise<Principal | undefined> {
+    const raw = await redis.hget(k.tokens, fingerprint);
+    if (!raw) return undefined;
+    const { name, role, expiresAt } = JSON.parse(raw) as Stored;
+    const now = clock.now();
+    if (expiresAt && Date.parse(expiresAt) <= now.getTime()) return undefined;
+    await redis.hset(k.tokenLastUsed, name, now.toISOString());
+    return { name, role };
+  }
+
   return {
     async issue(name, role, opts = {}) {
       const token = `rp_${randomBytes(24).toString('base64url')}`;
@@ -59,15 +73,9 @@ export function createTokenStore(redis: Redis, k: Keys, clock: Clock): TokenStor
       return token;
     },
     register: (token, name, role) => save(token, { name, role }, true),
-    async lookup(token) {
-      const raw = await redis.hget(k.tokens, hash(token));
-      if (!raw) return undefined;
-      const { name, role, expiresAt } = JSON.parse(raw) as Stored;
-      const now = clock.now();
-      if (expiresAt && Date.parse(expiresAt) <= now.getTime()) return undefined;
-      await redis.hset(k.tokenLastUsed, name, now.toISOString());
-      return { name, role };
-    },
+    lookup: (token) => lookupFingerprint(hash(token)),
+    fingerprint: hash,
+    lookupFingerprint,
     async list() {
       const [stored, lastUsed] = await Promise.all([redis.hvals(k.tokens), redis.hgetall(k.tokenLastUsed)]);
       return stored

@@ -141,6 +141,33 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  const oidc = { REPRO_PUBLIC_URL: 'https://repro.example.fr', REPRO_OIDC_ISSUER: 'https://sso.example.fr/realms/desk', REPRO_OIDC_CLIENT_ID: 'repro', REPRO_OIDC_ROLE_MAP: 'repro-users=requester, repro-admins=admin' };
+
+  it('reads single sign-on settings, with defaults for scopes, claim and session length', () => {
+    const c = loadConfig(oidc);
+    expect(c.oidc).toEqual({
+      issuer: 'https://sso.example.fr/realms/desk', clientId: 'repro', scopes: 'openid profile email', roleClaim: 'groups',
+      roleMap: { 'repro-users': 'requester', 'repro-admins': 'admin' }, sessionTtlSeconds: 8 * 3600,
+    });
+    expect(loadConfig({}).oidc).toBeUndefined();
+  });
+
+  it.each([
+    [{ ...oidc, REPRO_OIDC_ISSUER: 'http://sso.example.fr' }, /oidc.issuer \(REPRO_OIDC_ISSUER\) must be https/],
+    [{ ...oidc, REPRO_OIDC_ROLE_MAP: 'repro-users=root' }, /oidc.roleMap/],
+    [{ ...oidc, REPRO_OIDC_ROLE_MAP: 'repro-users' }, /REPRO_OIDC_ROLE_MAP must read key=value/],
+    [{ ...oidc, REPRO_OIDC_SCOPES: 'profile email' }, /oidc.scopes must include openid/],
+    [{ ...oidc, REPRO_OIDC_SESSION_TTL: 'ever' }, /oidc.sessionTtl/],
+    [{ ...oidc, REPRO_PUBLIC_URL: '' }, /oidc needs publicUrl/],
+    [{ REPRO_OIDC_ISSUER: 'https://sso.example.fr' }, /oidc.clientId/],
+  ])('refuses bad single sign-on settings: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('allows a plain-http issuer only on a loopback address', () => {
+    expect(loadConfig({ ...oidc, REPRO_OIDC_ISSUER: 'http://127.0.0.1:8080' }).oidc?.issuer).toBe('http://127.0.0.1:8080');
+  });
+
   it('rejects unknown keys in the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'repro-config-'));
     const file = join(dir, 'repro.yaml');

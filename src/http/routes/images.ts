@@ -11,37 +11,11 @@ import { diffDefinitions } from '../../images/diffDefinitions.js';
 import { checkImageFiles } from '../../images/loadCatalog.js';
 import { validateImageDocument } from '../../images/parseImage.js';
 import { principalOf } from '../plugins/auth.js';
-import { errorResponses } from '../schemas.js';
+import { BuildSchema, ImageSummary, errorResponses } from '../schemas.js';
 import { streamBuildLog } from './streamBuildLog.js';
 
 const NameParams = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,62}$' }) });
 const BuildParams = Type.Object({ name: NameParams.properties.name, id: Type.String({ pattern: '^build-[0-9a-f]{1,32}$' }) });
-
-const BuildSchema = Type.Object({
-  id: Type.String(), image: Type.String(), revision: Type.Integer(), state: Type.String(), requestedBy: Type.String(), requestedAt: Type.String(),
-  startedAt: Type.Optional(Type.String()), finishedAt: Type.Optional(Type.String()), hostId: Type.Optional(Type.String()),
-  tag: Type.Optional(Type.String()), digest: Type.Optional(Type.String()), size: Type.Optional(Type.Integer()),
-  inputs: Type.Optional(Type.String()), cached: Type.Optional(Type.Boolean()), error: Type.Optional(Type.String()),
-});
-
-const ImageSummary = Type.Object({
-  name: Type.String(),
-  description: Type.String(),
-  distribution: Type.String(),
-  version: Type.String(),
-  family: Type.String(),
-  packageManager: Type.String(),
-  kinds: Type.Array(Type.String()),
-  packages: Type.Array(Type.String()),
-  /** Definition revision: 1 is the file; each change through the API adds one. */
-  revision: Type.Integer(),
-  source: Type.String({ description: 'file, or api when an admin changed it (Redis wins over the file)' }),
-  state: Type.String({ description: 'ready, building, failed or not-built' }),
-  current: Type.Optional(Type.Object({
-    buildId: Type.String(), revision: Type.Integer(), tag: Type.String(), digest: Type.String(), size: Type.Integer(), builtAt: Type.String(),
-  })),
-  lastBuild: Type.Optional(BuildSchema),
-});
 
 const Broken = Type.Object({ file: Type.String(), field: Type.Optional(Type.String()), message: Type.String() });
 const Change = Type.Object({ path: Type.String(), from: Type.Optional(Type.Unknown()), to: Type.Optional(Type.Unknown()) });

@@ -1,13 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ROLES } from '../../auth/roles.js';
+import { RoleSchema } from '../../auth/roles.js';
 import { BOOTSTRAP_ADMIN, isReservedName } from '../../auth/systemActors.js';
 import { parseTtl } from '../../domain/ttl.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
 import { errorResponses } from '../schemas.js';
 
-const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const TokenName = Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' });
 const TokenInfoSchema = Type.Object({
   name: Type.String(),
