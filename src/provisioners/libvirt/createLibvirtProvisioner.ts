@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,7 @@ export interface LibvirtProvisionerOptions {
   dataDir: string;
   /** Folder holding Pulumi.yaml; default: this repository. */
   projectDir?: string;
-  /** libvirt storage pool for overlays and seeds; default `repro` at `<dataDir>/libvirt-pool`. */
+  /** libvirt storage pool for overlays and seeds; default `repro-<hash of the path>` at `<dataDir>/libvirt-pool`. */
   pool?: string;
   /** Boot + cloud-init budget (TCG with packages can take minutes); default 15 min. */
   readyTimeoutMs?: number;
@@ -49,8 +50,10 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
   const dataDir = resolve(o.dataDir);
   const uri = o.libvirt.uri;
   const virsh = createVirsh(uri);
-  const pool = o.pool ?? 'repro';
   const poolPath = join(dataDir, 'libvirt-pool');
+  // One pool per data dir: two deployments (or checkouts) on one hypervisor never share a pool,
+  // whose target directory the other could remove.
+  const pool = o.pool ?? `repro-${createHash('sha256').update(poolPath).digest('hex').slice(0, 8)}`;
   const stateRoot = join(dataDir, 'vms');
   const projectDir = o.projectDir ?? fileURLToPath(new URL('../../..', import.meta.url));
   const readyTimeoutMs = o.readyTimeoutMs ?? 15 * 60_000;
