@@ -144,8 +144,8 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
     }
     const imageRef = { tag, digest: await digest };
     // The way in for people off this host: the CLI's terminal, through the API.
+    // The worker's ready event announces it; no progress line of our own (it would show twice).
     const command = `repro shell ${spec.envId}`;
-    progress(`ready: ${command}`);
     return { access: { name, command }, engine: 'docker', installed, imageRef, ...(found?.hit ? { snapshot: found.key } : {}) };
   }
 
