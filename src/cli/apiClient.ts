@@ -3,7 +3,12 @@ import type { CliConfig } from './cliConfig.js';
 
 export interface ApiClient {
   readonly url: string;
-  readonly token: string;
+  /**
+   * What authenticates a call: the token as a bearer, or the session as the console's cookie with
+   * the CSRF header (state-changing calls need it). A WebSocket also sends the service's own
+   * Origin, which the server requires with a cookie (a browser could not forge it; we are no browser).
+   */
+  readonly authHeaders: Readonly<Record<string, string>>;
   /** JSON in, JSON out; an error answer becomes a ReproError with the server's code, message and status. */
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** The raw response of a GET (event streams, transcripts); errors as for `call`. */
@@ -12,9 +17,13 @@ export interface ApiClient {
 
 const TIMEOUT_MS = 120_000;
 
+export const sessionEndedMessage = (url: string) => `your single sign-on session has ended: run \`repro login --sso ${url}\` again`;
+
 export function createApiClient(config: CliConfig): ApiClient {
   const base = config.url.replace(/\/+$/, '');
-  const headers = { authorization: `Bearer ${config.token}` };
+  const headers: Record<string, string> = config.session
+    ? { cookie: `repro_session=${config.session}`, 'x-repro-csrf': '1', origin: new URL(base).origin }
+    : { authorization: `Bearer ${config.token}` };
 
   async function send(method: string, path: string, init: RequestInit): Promise<Response> {
     let res: Response;
@@ -32,7 +41,11 @@ export function createApiClient(config: CliConfig): ApiClient {
     } catch {
       // Not one of our answers (a proxy's page): the status says enough.
     }
-    throw new ReproError(error.code ?? `http_${res.status}`, error.message ?? `${method} ${path} answered ${res.status}`, {
+    // A session from `login --sso` ends after a while: say how to get a new one.
+    const message = config.session && res.status === 401
+      ? sessionEndedMessage(base)
+      : error.message ?? `${method} ${path} answered ${res.status}`;
+    throw new ReproError(error.code ?? `http_${res.status}`, message, {
       status: res.status,
       ...(error.field ? { field: error.field } : {}),
     });
@@ -40,7 +53,7 @@ export function createApiClient(config: CliConfig): ApiClient {
 
   return {
     url: base,
-    token: config.token,
+    authHeaders: headers,
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
       const res = await send(method, path, {
         ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),

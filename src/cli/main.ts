@@ -5,7 +5,7 @@ import { loadCliConfig } from './cliConfig.js';
 import { buildImage, createToken, listImages, listTokens, revokeToken } from './commands/admin.js';
 import { createEnvironment, extendEnvironment, listEnvironments, removeEnvironment, showEnvironment, showEvents } from './commands/environments.js';
 import { execCommand } from './commands/exec.js';
-import { login } from './commands/login.js';
+import { login, logout } from './commands/login.js';
 import { shell } from './commands/shell.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
 
@@ -25,10 +25,14 @@ function buildProgram(run: Run): Command {
     .description('check and save the API URL and a token (~/.config/repro/config.json, mode 0600)')
     .option('--url <url>', 'the service URL, e.g. https://repro.example.org')
     .option('--token <token>', 'an API token (else REPRO_TOKEN, else read from stdin)')
-    .option('--sso', 'sign in through the browser (single sign-on)')
-    .action(async (o: { url?: string; token?: string; sso?: boolean }) => {
+    .option('--sso [url]', 'sign in through the browser (single sign-on); the URL as here or with --url')
+    .option('--no-browser', 'with --sso: only print the URL to open, do not run xdg-open')
+    .action(async (o: { url?: string; token?: string; sso?: boolean | string; browser?: boolean }) => {
       await run(async () => login(json(), o), false);
     });
+  program.command('logout')
+    .description('forget the saved login (and end a single sign-on session on the server)')
+    .action(async () => run(async () => logout(json()), false));
 
   const env = program.command('env').description('environments');
   env.command('ls').description('list environments, newest first')

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { ReproError } from '../../errors.js';
-import type { ApiClient } from '../apiClient.js';
+import { sessionEndedMessage, type ApiClient } from '../apiClient.js';
 import { EXIT } from '../exitCodes.js';
 
 /** Close codes of the terminal protocol (docs/terminal.md) and what repro exits with for each. */
@@ -22,7 +22,7 @@ const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.r
 export function shell(api: ApiClient, envId: string): Promise<number> {
   const { cols, rows } = size();
   const url = `${api.url.replace(/^http/, 'ws')}/v1/environments/${encodeURIComponent(envId)}/terminal?cols=${cols}&rows=${rows}`;
-  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${api.token}` } });
+  const ws = new WebSocket(url, { headers: { ...api.authHeaders } });
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   let opened = false;
@@ -76,6 +76,7 @@ export function shell(api: ApiClient, envId: string): Promise<number> {
         } catch {
           // Not our JSON error: keep the status line.
         }
+        if (status === 401 && api.authHeaders['cookie']) message = sessionEndedMessage(api.url);
         reject(new ReproError('terminal_refused', message, { status }));
       });
     });

@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.js';
+import { startOidcProvider, type TestProvider } from '../support/oidcProvider.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin/repro.js');
+const CHROMIUM = '/usr/bin/chromium';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** The real `repro` binary with its own configuration directory; `onStderr` sees stderr as it comes. */
+function repro(args: string[], env: Record<string, string>, onStderr?: (text: string) => void, signal?: AbortSignal): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
+    child.on('error', () => undefined);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); onStderr?.(stderr); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`repro ${args.join(' ')} did not finish; stderr:\n${stderr}`));
+    }, 90_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `repro login --sso` end to end: the real binary, the real service, the real OpenID provider, Chromium as the person's browser. */
+describe('repro login --sso', () => {
+  let base: string;
+  let provider: TestProvider;
+  let h: Harness;
+  let browser: Browser;
+  const home = mkdtempSync(join(tmpdir(), 'repro-cli-sso-'));
+  const user = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
+  const configFile = join(home, '.config/repro/config.json');
+
+  beforeAll(async () => {
+    // scripts/setup-console installs Chromium: it must be there.
+    expect(existsSync(CHROMIUM), `${CHROMIUM} missing: run scripts/setup`).toBe(true);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    provider = await startOidcProvider({ redirectUri: `${base}/auth/callback`, postLogoutRedirectUri: `${base}/login`, groups: { alice: ['repro-users'] } });
+    h = await startHarness({
+      env: {
+        REPRO_PUBLIC_URL: base,
+        REPRO_OIDC_ISSUER: provider.issuer,
+        REPRO_OIDC_CLIENT_ID: provider.clientId,
+        REPRO_OIDC_CLIENT_SECRET: provider.clientSecret,
+        REPRO_OIDC_SCOPES: 'openid profile email groups',
+        REPRO_OIDC_ROLE_MAP: 'repro-users=requester',
+      },
+    });
+    await h.app.listen({ port, host: '127.0.0.1' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+    await provider?.close();
+  });
+
+  it('signs in through the browser, saves the session (0600), and the API and terminal accept it; logout ends it', async () => {
+    // The browser part, as a person does it: the printed URL, the provider's login and consent, then Allow.
+    let opened: Promise<string> | undefined;
+    const page = await (await browser.newContext()).newPage();
+    const login = repro(['login', '--sso', base, '--no-browser'], user, (stderr) => {
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/auth\/cli\?\S+)/.exec(stderr)?.[1];
+      if (url && !opened) {
+        opened = (async () => {
+          await page.goto(url);
+          await page.locator('input[name=login]').fill('alice');
+          await page.locator('input[name=password]').fill('any password');
+          await page.locator('button[type=submit]').click();
+          await page.getByRole('button', { name: 'Continue' }).click();
+          await page.getByRole('button', { name: 'Allow / Autoriser' }).click();
+          await page.getByRole('heading', { name: 'The repro command line is signed in' }).waitFor();
+          return page.url();
+        })();
+      }
+    });
+    const done = await login;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toContain(`logged in to ${base} as alice (requester)`);
+    expect(new URL(await opened!).pathname).toBe('/callback');
+
+    expect(statSync(configFile).mode & 0o777).toBe(0o600);
+    const saved = JSON.parse(readFileSync(configFile, 'utf8')) as { url: string; session: string; token?: string };
+    expect(saved.url).toBe(base);
+    expect(saved.token).toBeUndefined();
+    expect(await h.deps.sessions.lookup(saved.session)).toEqual({ name: 'alice', role: 'requester' });
+
+    // A read, a state-changing call (needs the CSRF header: 403 → exit 4 without it, here 404 → 3) and the terminal WebSocket (needs the Origin: 4404 → 3).
+    const ls = await repro(['--json', 'env', 'ls'], user);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(JSON.parse(ls.stdout)).toEqual([]);
+    const extend = await repro(['env', 'extend', 'env-nope', '--ttl', '1h'], user);
+    expect(extend.code, extend.stderr).toBe(3);
+    const shell = await repro(['shell', 'env-nope'], user);
+    expect(shell.stderr).not.toContain('Origin');
+    expect(shell.code, shell.stderr).toBe(3);
+
+    const out = await repro(['logout'], user);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('session ended on the server');
+    expect(existsSync(configFile)).toBe(false);
+    expect(await h.deps.sessions.lookup(saved.session)).toBeUndefined();
+    const after = await repro(['env', 'ls'], user);
+    expect(after.code).toBe(4);
+    expect(after.stderr).toContain('not logged in');
+  }, 120_000);
+
+  it('exits 4 and says to log in again when the saved session has ended', async () => {
+    const cookie = await h.deps.sessions.create({ name: 'alice', role: 'requester' }, 60);
+    await h.deps.sessions.destroy(cookie);
+    mkdirSync(join(home, '.config/repro'), { recursive: true });
+    writeFileSync(configFile, JSON.stringify({ url: base, session: cookie }), { mode: 0o600 });
+    const ls = await repro(['env', 'ls'], user);
+    expect(ls.code).toBe(4);
+    expect(ls.stderr).toContain(`repro login --sso ${base}`);
+    const shell = await repro(['shell', 'env-nope'], user);
+    expect(shell.code).toBe(4);
+    expect(shell.stderr).toContain(`repro login --sso ${base}`);
+  }, 60_000);
+
+  it('refuses a hand-off with another state and keeps waiting', async () => {
+    let port: number | undefined;
+    const stop = new AbortController();
+    const login = repro(['login', '--sso', base, '--no-browser'], { ...user, XDG_CONFIG_HOME: join(home, 'other') }, (stderr) => {
+      port ??= Number(/\/auth\/cli\?port=(\d+)/.exec(stderr)?.[1]) || undefined;
+    }, stop.signal);
+    await expect.poll(() => port, { timeout: 30_000 }).toBeDefined();
+    const forged = await fetch(`http://127.0.0.1:${port}/callback?state=${'x'.repeat(32)}&session=stolen`);
+    expect(forged.status).toBe(400);
+    const still = await Promise.race([login, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 1000))]);
+    expect(still).toBe('waiting');
+    stop.abort();
+    await login;
+    expect(existsSync(join(home, 'other/repro/config.json'))).toBe(false);
+  }, 60_000);
+});
