@@ -194,6 +194,15 @@ describe('web console in Chromium with single sign-on', () => {
     await page.getByRole('link', { name: 'Download the transcript' }).first().waitFor({ timeout: 20_000 });
   });
 
+  it('opens the terminal by itself when the page is loaded with #terminal (the ticket comment\'s link)', async () => {
+    await page.goto(`${base}/`);
+    await page.goto(`${base}/environments/${env.id}#terminal`);
+    const screen = page.locator('.terminal .xterm-rows');
+    await expect.poll(() => screen.textContent(), { timeout: 20_000 }).toMatch(/[#$]\s*$/m);
+    await page.getByRole('button', { name: 'Close the terminal' }).click();
+    await page.getByRole('button', { name: 'Open a terminal' }).waitFor();
+  });
+
   it('refuses a cookie-authenticated change from another site', async () => {
     const cookie = (await alice.cookies(base)).find((c) => c.name === 'repro_session')!;
     const extend = (headers: Record<string, string>) => fetch(`${base}/v1/environments/${env.id}/extend`, {

@@ -21,7 +21,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const data = text ? (JSON.parse(text) as unknown) : undefined;
   if (res.status === 401 && path !== '/v1/me' && !path.startsWith('/auth/')) {
     // The session ended while the page was open: sign in again and come back here.
-    location.assign(`/login?returnTo=${encodeURIComponent(location.pathname + location.search)}`);
+    location.assign(`/login?returnTo=${encodeURIComponent(location.pathname + location.search + location.hash)}`);
   }
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;

@@ -93,7 +93,7 @@ try {
 } catch (err) {
   if (!(err instanceof ApiError && err.status === 401)) throw err;
   if (location.pathname !== '/login') {
-    history.replaceState(null, '', `/login?returnTo=${encodeURIComponent(location.pathname + location.search)}`);
+    history.replaceState(null, '', `/login?returnTo=${encodeURIComponent(location.pathname + location.search + location.hash)}`);
   }
 }
 show(false);

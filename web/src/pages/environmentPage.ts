@@ -39,6 +39,9 @@ export function environmentPage(id: string, rerender: Rerender): Page {
   const dialog = createRef<HTMLDialogElement>();
   const termHost = createRef<HTMLDivElement>();
 
+  // `…/environments/ID#terminal` (the ticket's "ready" comment links it) opens the terminal as
+  // soon as the environment is ready: now, or when provisioning ends while the page is open.
+  let terminalWanted = location.hash === '#terminal';
   const load = async () => {
     try {
       env = await api<Environment>('GET', `/v1/environments/${encodeURIComponent(id)}`);
@@ -47,6 +50,10 @@ export function environmentPage(id: string, rerender: Rerender): Page {
       loadError = err instanceof ApiError ? err.message : String(err);
     }
     rerender();
+    if (terminalWanted && env?.state === 'ready' && !terminal) {
+      terminalWanted = false;
+      void openTerm();
+    }
   };
   void load();
   const stop = followEvents(id, (event) => {
