@@ -104,9 +104,10 @@ describe('repro CLI end to end', () => {
     const bad = await repro(['login', '--url', base, '--token', 'rp_nope'], { env: user });
     expect(bad.code).toBe(4);
     expect(bad.stderr).toContain('token');
+    // Single sign-on needs the service's URL (test/e2e/cliSso.test.ts signs in for real).
     const sso = await repro(['login', '--sso'], { env: user });
-    expect(sso.code).toBe(1);
-    expect(sso.stderr).toContain('single sign-on');
+    expect(sso.code).toBe(2);
+    expect(sso.stderr).toContain('(field: url)');
 
     // On a terminal the token is asked for and not echoed.
     const prompted = spawn('script', ['-qfec', `${process.execPath} ${bin} login --url ${base}`, '/dev/null'], { cwd: tmpdir(), env: { PATH: process.env['PATH'] ?? '', ...user }, stdio: ['pipe', 'pipe', 'pipe'] });
