@@ -4,8 +4,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
+import { LABELS } from '../../src/provisioners/port.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startOidcProvider, type TestProvider } from '../support/oidcProvider.js';
 
@@ -25,10 +28,11 @@ async function freePort(): Promise<number> {
 interface Run { code: number | null; stdout: string; stderr: string }
 
 /** The real `repro` binary with its own configuration directory; `onStderr` sees stderr as it comes. */
-function repro(args: string[], env: Record<string, string>, onStderr?: (text: string) => void, signal?: AbortSignal): Promise<Run> {
+function repro(args: string[], env: Record<string, string>, onStderr?: (text: string) => void, signal?: AbortSignal, stdin = ''): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
     child.on('error', () => undefined);
+    child.stdin.end(stdin);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -36,7 +40,7 @@ function repro(args: string[], env: Record<string, string>, onStderr?: (text: st
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`repro ${args.join(' ')} did not finish; stderr:\n${stderr}`));
-    }, 90_000);
+    }, 240_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -50,6 +54,7 @@ describe('repro login --sso', () => {
   let provider: TestProvider;
   let h: Harness;
   let browser: Browser;
+  const docker = new Docker();
   const home = mkdtempSync(join(tmpdir(), 'repro-cli-sso-'));
   const user = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
   const configFile = join(home, '.config/repro/config.json');
@@ -61,6 +66,8 @@ describe('repro login --sso', () => {
     base = `http://127.0.0.1:${port}`;
     provider = await startOidcProvider({ redirectUri: `${base}/auth/callback`, postLogoutRedirectUri: `${base}/login`, groups: { alice: ['repro-users'] } });
     h = await startHarness({
+      provisioners: { container: createDockerProvisioner({ hostId: 'test' }) },
+      workers: true,
       env: {
         REPRO_PUBLIC_URL: base,
         REPRO_OIDC_ISSUER: provider.issuer,
@@ -79,7 +86,15 @@ describe('repro login --sso', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await h?.close();
+    if (h) {
+      for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
+        await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      }
+      for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
+        await docker.getNetwork(n.Id).remove().catch(() => undefined);
+      }
+      await h.close();
+    }
     await provider?.close();
   });
 
@@ -123,6 +138,21 @@ describe('repro login --sso', () => {
     expect(shell.stderr).not.toContain('Origin');
     expect(shell.code, shell.stderr).toBe(3);
 
+    // The real work with the session: create (POST), exec, a piped shell over the WebSocket, rm.
+    const created = await repro(['--json', 'env', 'create', '--ticket', 'generic:SSO-1', '--image', 'debian-12', '--wait'], user);
+    expect(created.code, created.stderr).toBe(0);
+    const record = JSON.parse(created.stdout) as { id: string; requester: string; state: string };
+    expect(record).toMatchObject({ requester: 'alice', state: 'ready' });
+    const envId = record.id;
+    const cat = await repro(['exec', envId, '--', 'cat', '/etc/os-release'], user);
+    expect(cat.code, cat.stderr).toBe(0);
+    expect(cat.stdout).toContain('VERSION_CODENAME=bookworm');
+    const piped = await repro(['shell', envId], user, undefined, undefined, 'echo sso-$((6*7))\n');
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout).toContain('sso-42');
+    const rm = await repro(['env', 'rm', envId, '--wait'], user);
+    expect(rm.code, rm.stderr).toBe(0);
+
     const out = await repro(['logout'], user);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toContain('session ended on the server');
@@ -131,7 +161,7 @@ describe('repro login --sso', () => {
     const after = await repro(['env', 'ls'], user);
     expect(after.code).toBe(4);
     expect(after.stderr).toContain('not logged in');
-  }, 120_000);
+  }, 400_000);
 
   it('exits 4 and says to log in again when the saved session has ended', async () => {
     const cookie = await h.deps.sessions.create({ name: 'alice', role: 'requester' }, 60);
