@@ -71,15 +71,11 @@ export async function login(json: boolean, o: LoginOptions): Promise<number> {
   return EXIT.ok;
 }
 
-/** Opens the URL with xdg-open when there is one; without it (or if it fails) the printed URL is enough. */
+/** Opens the URL with xdg-open when there is one; without it (ENOENT comes as an 'error' event) the printed URL is enough. */
 function openBrowser(url: string): void {
-  try {
-    const child = spawn('xdg-open', [url], { stdio: 'ignore', detached: true });
-    child.on('error', () => undefined);
-    child.unref();
-  } catch {
-    // No xdg-open: the person opens the printed URL.
-  }
+  const child = spawn('xdg-open', [url], { stdio: 'ignore', detached: true });
+  child.on('error', () => undefined);
+  child.unref();
 }
 
 /**
