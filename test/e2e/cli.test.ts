@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,18 +9,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/provisioners/port.js';
 import { deleteKeys, waitFor } from '../support/harness.js';
+import { freePort } from '../support/freePort.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin/repro.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -66,6 +57,8 @@ describe('repro CLI end to end', () => {
       env: {
         ...process.env, PORT: String(port), HOST: '127.0.0.1', REPRO_REDIS_PREFIX: prefix, REPRO_HOST_ID: prefix,
         REPRO_ADMIN_TOKEN: adminToken, REPRO_KINDS: 'container', REPRO_DATA_DIR: mkdtempSync(join(tmpdir(), 'repro-cli-data-')), LOG_LEVEL: 'warn',
+        // The live install lines are under test: a package-set snapshot an earlier run left on this engine would skip them.
+        REPRO_SNAPSHOTS_MAX_COUNT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

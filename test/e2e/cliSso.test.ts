@@ -1,29 +1,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Docker from 'dockerode';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
-import { LABELS } from '../../src/provisioners/port.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startOidcProvider, type TestProvider } from '../support/oidcProvider.js';
+import { freePort } from '../support/freePort.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/repro.js');
 const CHROMIUM = '/usr/bin/chromium';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -54,7 +43,6 @@ describe('repro login --sso', () => {
   let provider: TestProvider;
   let h: Harness;
   let browser: Browser;
-  const docker = new Docker();
   const home = mkdtempSync(join(tmpdir(), 'repro-cli-sso-'));
   const user = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
   const configFile = join(home, '.config/repro/config.json');
@@ -87,12 +75,6 @@ describe('repro login --sso', () => {
   afterAll(async () => {
     await browser?.close();
     if (h) {
-      for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
-        await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-      }
-      for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
-        await docker.getNetwork(n.Id).remove().catch(() => undefined);
-      }
       await h.close();
     }
     await provider?.close();

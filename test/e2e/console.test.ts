@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { WebSocket } from 'ws';
@@ -10,19 +9,11 @@ import { createDockerProvisioner } from '../../src/provisioners/docker/createDoc
 import { LABELS } from '../../src/provisioners/port.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
 import { startOidcProvider, type TestProvider } from '../support/oidcProvider.js';
+import { freePort } from '../support/freePort.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'docs/screenshots');
 const CHROMIUM = '/usr/bin/chromium';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The console in a real Chromium (Debian's, driven by playwright-core) against the whole service
@@ -75,12 +66,6 @@ describe('web console in Chromium with single sign-on', () => {
   afterAll(async () => {
     await browser?.close();
     if (h) {
-      for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
-        await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-      }
-      for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
-        await docker.getNetwork(n.Id).remove().catch(() => undefined);
-      }
       await h.close();
     }
     await provider?.close();

@@ -21,12 +21,6 @@ describe('container environment lifecycle', () => {
     });
   });
   afterAll(async () => {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${h.workers!.deployment}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    }
-    for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${h.workers!.deployment}`] } })) {
-      await docker.getNetwork(n.Id).remove().catch(() => undefined);
-    }
     await h?.close();
   });
 

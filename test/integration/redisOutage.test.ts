@@ -6,7 +6,8 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEchoProvisioner } from '../../src/provisioners/echo/createEchoProvisioner.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
-import { freePort, ownRedis, type OwnRedis } from '../support/redisServer.js';
+import { freePort } from '../support/freePort.js';
+import { ownRedis, type OwnRedis } from '../support/redisServer.js';
 
 /** Bounds a call that would otherwise hang, so a hang fails the test instead of stalling it. */
 async function answered<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
+import { freePort } from '../support/freePort.js';
 
 /**
  * The whole loop against a real Request Tracker 5 (Debian's request-tracker5 + SQLite), the real
@@ -24,14 +24,6 @@ const credentialsPath = resolve(root, process.env['REPRO_DATA_DIR'] ?? 'data', '
 interface Credentials { url: string; agentToken: string; botToken: string; queue: string; logFile: string }
 interface HistoryItem { id: string; Type: string; Creator: { id: string } }
 interface AttachmentItem { TransactionId: string; Content?: string }
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 describe('real Request Tracker: Scrip → repro → comments', () => {
   let rt: Credentials;

@@ -1,11 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
-import { LABELS } from '../../src/provisioners/port.js';
 import { startTicketWorkers } from '../../src/tickets/startTicketWorkers.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../support/fakeTicketServer.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
@@ -14,7 +12,6 @@ import { testSettings } from '../support/ticketTestKit.js';
 
 /** The terminal WebSocket against a real container on the real Docker engine, with the real notify queue. */
 describe('environment terminal', () => {
-  const docker = new Docker();
   let h: Harness;
   let fake: FakeTicketServer;
   let tickets: { close(): Promise<void> };
@@ -44,12 +41,6 @@ describe('environment terminal', () => {
 
   afterAll(async () => {
     await tickets?.close();
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    }
-    for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
-      await docker.getNetwork(n.Id).remove().catch(() => undefined);
-    }
     await h?.close();
     await fake?.close();
   });

@@ -13,6 +13,7 @@ import type { Catalog, CatalogImage } from '../../src/images/catalog.js';
 import { loadCatalog, readCatalog, staticCatalog } from '../../src/images/loadCatalog.js';
 import type { Provisioner } from '../../src/provisioners/port.js';
 import { startWorkers, type Workers } from '../../src/workers/startWorkers.js';
+import { removeDeploymentContainers } from './removeDeploymentContainers.js';
 
 export interface Harness {
   config: Config;
@@ -24,6 +25,7 @@ export interface Harness {
   /** Authorization header for the requester token. */
   auth: { authorization: string };
   startWorkers(): Promise<Workers>;
+  /** Closes everything and removes what it left: its Redis keys, its workers' containers and networks. */
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
     async close() {
       await app.close();
       await Promise.all(workerSets.map((w) => w.close()));
+      if (deps.provisioners.container) await Promise.all(workerSets.map((w) => removeDeploymentContainers(w.deployment)));
       await deleteKeys(deps.redis, config.redisPrefix);
       await deps.close();
     },

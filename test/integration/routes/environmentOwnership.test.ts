@@ -1,8 +1,6 @@
-import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentRecord } from '../../../src/domain/environment.js';
 import { createDockerProvisioner } from '../../../src/provisioners/docker/createDockerProvisioner.js';
-import { LABELS } from '../../../src/provisioners/port.js';
 import { startHarness, waitFor, type Harness } from '../../support/harness.js';
 
 /**
@@ -12,7 +10,6 @@ import { startHarness, waitFor, type Harness } from '../../support/harness.js';
  * ticket-made ones included.
  */
 describe('environment ownership', () => {
-  const docker = new Docker();
   let h: Harness;
   const as = (token: string) => ({ authorization: `Bearer ${token}` });
   let alice: Record<string, string>;
@@ -40,12 +37,6 @@ describe('environment ownership', () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    }
-    for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.instance}=${h.config.redisPrefix}`] } })) {
-      await docker.getNetwork(n.Id).remove().catch(() => undefined);
-    }
     await h?.close();
   });
 
