@@ -3,16 +3,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { startOidcProvider, type TestProvider } from '../support/oidcProvider.js';
+import { CHROMIUM, launchChromium } from '../support/launchChromium.js';
+import { oidcEnv, startOidcProvider, type TestProvider } from '../support/oidcProvider.js';
 import { freePort } from '../support/freePort.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/repro.js');
-const CHROMIUM = '/usr/bin/chromium';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -56,27 +56,15 @@ describe('repro login --sso', () => {
     h = await startHarness({
       provisioners: { container: createDockerProvisioner({ hostId: 'test' }) },
       workers: true,
-      env: {
-        REPRO_PUBLIC_URL: base,
-        REPRO_OIDC_ISSUER: provider.issuer,
-        REPRO_OIDC_CLIENT_ID: provider.clientId,
-        REPRO_OIDC_CLIENT_SECRET: provider.clientSecret,
-        REPRO_OIDC_SCOPES: 'openid profile email groups',
-        REPRO_OIDC_ROLE_MAP: 'repro-users=requester',
-      },
+      env: oidcEnv(provider, base, 'repro-users=requester'),
     });
     await h.app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (h) {
-      await h.close();
-    }
+    await h?.close();
     await provider?.close();
   });
 

@@ -2,18 +2,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { WebSocket } from 'ws';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentRecord } from '../../src/domain/environment.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { LABELS } from '../../src/provisioners/port.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
-import { startOidcProvider, type TestProvider } from '../support/oidcProvider.js';
+import { CHROMIUM, launchChromium } from '../support/launchChromium.js';
+import { oidcEnv, startOidcProvider, type TestProvider } from '../support/oidcProvider.js';
 import { freePort } from '../support/freePort.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'docs/screenshots');
-const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * The console in a real Chromium (Debian's, driven by playwright-core) against the whole service
@@ -44,30 +44,17 @@ describe('web console in Chromium with single sign-on', () => {
     h = await startHarness({
       provisioners: { container: createDockerProvisioner({ hostId: 'test' }) },
       workers: true,
-      env: {
-        REPRO_PUBLIC_URL: base,
-        REPRO_OIDC_ISSUER: provider.issuer,
-        REPRO_OIDC_CLIENT_ID: provider.clientId,
-        REPRO_OIDC_CLIENT_SECRET: provider.clientSecret,
-        REPRO_OIDC_SCOPES: 'openid profile email groups',
-        REPRO_OIDC_ROLE_MAP: 'repro-users=requester,repro-admins=admin',
-        REPRO_CONSOLE_DIR: join(ROOT, 'web/dist'),
-      },
+      env: { ...oidcEnv(provider, base, 'repro-users=requester,repro-admins=admin'), REPRO_CONSOLE_DIR: join(ROOT, 'web/dist') },
     });
     await h.app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
     alice = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
     page = await alice.newPage();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (h) {
-      await h.close();
-    }
+    await h?.close();
     await provider?.close();
   });
 

@@ -7,26 +7,16 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, waitFor } from '../support/harness.js';
 import { freePort } from '../support/freePort.js';
+import { readEventStream } from '../../src/cli/readEventStream.js';
 
 /** Reads server-sent events until `stop` says so; returns what it saw. */
 async function readEvents(url: string, token: string, stop: (e: { type: string; state?: string }) => boolean, timeoutMs: number) {
   const seen: Array<{ type: string; state?: string; message: string }> = [];
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: AbortSignal.timeout(timeoutMs) });
   expect(res.headers.get('content-type')).toContain('text/event-stream');
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = block.split('\n').find((l) => l.startsWith('data: '));
-      if (!data) continue;
-      const event = JSON.parse(data.slice(6));
-      seen.push(event);
-      if (stop(event)) return seen;
-    }
+  for await (const event of readEventStream<{ type: string; state?: string; message: string }>(res)) {
+    seen.push(event);
+    if (stop(event)) return seen;
   }
   return seen;
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
+import { copyDebianImage } from '../support/copyDebianImage.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
 
 /**
@@ -56,16 +56,9 @@ async function putPackages(packages: string[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'repro-builds-'));
-  const images = join(import.meta.dirname, '../../images');
-  await cp(join(images, '_families'), join(dir, '_families'), { recursive: true });
-  await cp(join(images, 'debian-12'), join(dir, 'debian-12'), { recursive: true });
-  const yaml = await readFile(join(dir, 'debian-12', 'image.yaml'), 'utf8');
-  await writeFile(join(dir, 'debian-12', 'image.yaml'), yaml.replace('tag: repro/debian-12:latest', `tag: ${repository}:latest`));
   // A step unique to this run, so the engine's layer cache of earlier runs cannot make a build
   // end before the live log is read.
-  const dockerfile = join(dir, 'debian-12', 'Dockerfile');
-  await writeFile(dockerfile, (await readFile(dockerfile, 'utf8')).replace('CMD ["sleep"', `RUN echo ${run} > /build-run && sleep 2\nCMD ["sleep"`));
+  dir = await copyDebianImage('repro-builds-', repository, `RUN echo ${run} > /build-run && sleep 2`);
   h = await startHarness({
     imagesDir: dir,
     provisioners: { container: createDockerProvisioner({ hostId: `test-${run}` }) },

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
+import { copyDebianImage } from '../support/copyDebianImage.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
 
 /**
@@ -19,14 +18,7 @@ let dir: string;
 let h: Harness;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'repro-prewarm-'));
-  const images = join(import.meta.dirname, '../../images');
-  await cp(join(images, '_families'), join(dir, '_families'), { recursive: true });
-  await cp(join(images, 'debian-12'), join(dir, 'debian-12'), { recursive: true });
-  const yaml = await readFile(join(dir, 'debian-12', 'image.yaml'), 'utf8');
-  await writeFile(join(dir, 'debian-12', 'image.yaml'), yaml.replace('tag: repro/debian-12:latest', `tag: ${repository}:latest`));
-  const dockerfile = join(dir, 'debian-12', 'Dockerfile');
-  await writeFile(dockerfile, (await readFile(dockerfile, 'utf8')).replace('CMD ["sleep"', `RUN sleep 4 && echo ${run} > /prewarm\nCMD ["sleep"`));
+  dir = await copyDebianImage('repro-prewarm-', repository, `RUN sleep 4 && echo ${run} > /prewarm`);
   h = await startHarness({
     imagesDir: dir,
     provisioners: { container: createDockerProvisioner({ hostId: `test-${run}` }) },

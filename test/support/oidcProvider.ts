@@ -54,3 +54,15 @@ export async function startOidcProvider(opts: { redirectUri: string; postLogoutR
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
+
+/** The service settings that sign people in through `provider`, with groups mapped by `roleMap`. */
+export function oidcEnv(provider: TestProvider, publicUrl: string, roleMap: string): Record<string, string> {
+  return {
+    REPRO_PUBLIC_URL: publicUrl,
+    REPRO_OIDC_ISSUER: provider.issuer,
+    REPRO_OIDC_CLIENT_ID: provider.clientId,
+    REPRO_OIDC_CLIENT_SECRET: provider.clientSecret,
+    REPRO_OIDC_SCOPES: 'openid profile email groups',
+    REPRO_OIDC_ROLE_MAP: roleMap,
+  };
+}
