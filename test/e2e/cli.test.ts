@@ -10,31 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/provisioners/port.js';
 import { deleteKeys, waitFor } from '../support/harness.js';
 import { freePort } from '../support/freePort.js';
+import { runRepro } from '../support/runRepro.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin/repro.js');
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
 /** The real `repro` binary, as a user runs it, with its own configuration directory. */
-function repro(args: string[], opts: { env: Record<string, string>; stdin?: string; timeoutMs?: number }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: tmpdir(), env: { PATH: process.env['PATH'] ?? '', HOME: opts.env['HOME'] ?? '', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`repro ${args.join(' ')} did not finish; stdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, opts.timeoutMs ?? 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.stdin ?? '');
-  });
-}
+const repro = runRepro;
 
 /** The CLI against the whole service (`src/main.ts`) listening on 127.0.0.1, with real Redis and Docker. */
 describe('repro CLI end to end', () => {

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
@@ -10,32 +8,12 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { CHROMIUM, launchChromium } from '../support/launchChromium.js';
 import { oidcEnv, startOidcProvider, type TestProvider } from '../support/oidcProvider.js';
 import { freePort } from '../support/freePort.js';
+import { runRepro } from '../support/runRepro.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/repro.js');
-
-interface Run { code: number | null; stdout: string; stderr: string }
 
 /** The real `repro` binary with its own configuration directory; `onStderr` sees stderr as it comes. */
-function repro(args: string[], env: Record<string, string>, onStderr?: (text: string) => void, signal?: AbortSignal, stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
-    child.on('error', () => undefined);
-    child.stdin.end(stdin);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); onStderr?.(stderr); });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`repro ${args.join(' ')} did not finish; stderr:\n${stderr}`));
-    }, 240_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const repro = (args: string[], env: Record<string, string>, onStderr?: (text: string) => void, signal?: AbortSignal, stdin = '') =>
+  runRepro(args, { env, stdin, timeoutMs: 240_000, ...(onStderr ? { onStderr } : {}), ...(signal ? { signal } : {}) });
 
 /** `repro login --sso` end to end: the real binary, the real service, the real OpenID provider, Chromium as the person's browser. */
 describe('repro login --sso', () => {
