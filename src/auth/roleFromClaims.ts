@@ -1,4 +1,4 @@
-import { roleAtLeast, type Principal, type Role } from './roles.js';
+import { roleAtLeast, type Principal, type Role } from '../domain/roles.js';
 import { isReservedName } from './systemActors.js';
 
 // The names tokens may have: a person's name then reads like any other actor in the audit trail,

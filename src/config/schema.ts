@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { RoleSchema } from '../auth/roles.js';
+import { RoleSchema } from '../domain/roles.js';
 
 const Duration = Type.String({ minLength: 2, description: '30m, 8h, 2d or ISO 8601' });
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { ValidationError } from './errors.js';
 import type { PackageFamily, PackageManager } from '../images/catalog.js';
 
 // Debian policy §5.6.1: lower case letters, digits, + - . ; at least two characters, starts alphanumeric.

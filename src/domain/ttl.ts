@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { ValidationError } from './errors.js';
 
 const SHORT = /^(\d{1,6})([smhd])$/;
 // ISO 8601 durations without years/months, whose length in seconds depends on the calendar.

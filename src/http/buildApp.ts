@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Deps } from '../deps.js';
+import type { Deps } from '../app/buildDeps.js';
 import { validatorCompiler } from './plugins/validatorCompiler.js';
 import { bearerToken, registerAuth } from './plugins/auth.js';
 import { sessionCookie } from './plugins/sessionCookie.js';

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { RoleSchema } from '../auth/roles.js';
+import { RoleSchema } from '../domain/roles.js';
 import { PACKAGE_FAMILIES } from '../images/catalog.js';
 
 export const KindSchema = Type.Union([Type.Literal('container'), Type.Literal('vm')]);

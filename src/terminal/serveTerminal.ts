@@ -1,8 +1,8 @@
 import type { WebSocket } from 'ws';
-import type { Deps } from '../deps.js';
-import { ConflictError, NotFoundError, ReproError } from '../errors.js';
+import type { Deps } from '../app/buildDeps.js';
+import { ConflictError, NotFoundError, ReproError } from '../domain/errors.js';
 import type { TerminalSession, TerminalSize } from '../provisioners/port.js';
-import type { Principal } from '../auth/roles.js';
+import type { Principal } from '../domain/roles.js';
 import { createCastRecorder } from './castRecorder.js';
 import { parseControlFrame } from './controlFrame.js';
 import { terminalEnvironment } from './terminalEnvironment.js';

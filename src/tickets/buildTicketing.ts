@@ -1,4 +1,4 @@
-import type { Deps } from '../deps.js';
+import type { Deps } from '../app/buildDeps.js';
 import { createTicketAdapters } from './createTicketAdapters.js';
 import { createTicketEventHandler, ticketKeys, type TicketEventHandler } from './handleTicketEvents.js';
 import type { TicketAdapter } from './port.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';
 import { findReproLine, parseReproCommand } from './reproCommand.js';
 import type { TicketEvent, TicketStatus } from './port.js';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../domain/errors.js';
 import { parseTtl } from '../domain/ttl.js';
 import { validatePackages } from '../domain/packages.js';
 import type { EnvironmentKind } from '../domain/environment.js';

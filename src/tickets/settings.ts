@@ -1,6 +1,6 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../domain/errors.js';
 import { parseTtl } from '../domain/ttl.js';
 
 /** Settings every system shares; the core config schema checks the first three, repeated here so each schema is whole. */

@@ -1,8 +1,8 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Deps } from '../deps.js';
+import type { Deps } from '../app/buildDeps.js';
 import { queueNames } from '../queue/names.js';
-import { createNotifyProcessor } from '../workers/notifyProcessor.js';
+import { createNotifyProcessor } from './notifyProcessor.js';
 import type { Ticketing } from './buildTicketing.js';
 import { createTeardownProcessor } from './teardownProcessor.js';
 import { TEARDOWN_QUEUE } from './ticketQueues.js';

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { isLive } from '../domain/stateMachine.js';
-import type { EnvironmentService } from '../environments/service.js';
+import type { EnvironmentService } from '../app/createEnvironmentService.js';
 import { parsePayload } from '../queue/payloads.js';
 import { TeardownJob } from './ticketQueues.js';
 

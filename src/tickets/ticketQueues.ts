@@ -3,7 +3,7 @@ import type { Queues } from '../queue/createQueues.js';
 import { queueNames } from '../queue/names.js';
 import { parseTtl } from '../domain/ttl.js';
 import { QUOTA_NAMES } from '../domain/quotas.js';
-import { ReproError } from '../errors.js';
+import { ReproError } from '../domain/errors.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
 
 /** Delayed teardowns after a resolve/close; cancelled by a reopen. */

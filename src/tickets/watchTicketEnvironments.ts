@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { EnvironmentEvent } from '../domain/environment.js';
 import { isLive } from '../domain/stateMachine.js';
 import { parseTtl } from '../domain/ttl.js';

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { EnvironmentKind } from '../domain/environment.js';
 import type { Provisioner } from '../provisioners/port.js';
 import { DestroyJob, parsePayload } from '../queue/payloads.js';

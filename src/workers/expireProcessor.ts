@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
-import type { Clock } from '../clock.js';
-import type { EnvironmentService } from '../environments/service.js';
+import type { Clock } from '../domain/clock.js';
+import type { EnvironmentService } from '../app/createEnvironmentService.js';
 import { isLive } from '../domain/stateMachine.js';
 import { ExpireJob, parsePayload } from '../queue/payloads.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { EnvironmentKind, EnvironmentRecord, EnvironmentState } from '../domain/environment.js';
-import type { EnvironmentService } from '../environments/service.js';
-import type { Metrics } from '../metrics.js';
+import type { EnvironmentService } from '../app/createEnvironmentService.js';
+import type { Metrics } from '../app/createMetrics.js';
 import type { ManagedResource, Provisioner } from '../provisioners/port.js';
 import type { Queues } from '../queue/createQueues.js';
 import { jobIds, queueNames } from '../queue/names.js';

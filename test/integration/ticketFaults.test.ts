@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { EnvironmentService } from '../../src/environments/service.js';
+import type { EnvironmentService } from '../../src/app/createEnvironmentService.js';
 import { createTicketEventHandler, ticketKeys } from '../../src/tickets/handleTicketEvents.js';
 import type { TicketEvent } from '../../src/tickets/port.js';
 import { createTeardownProcessor } from '../../src/tickets/teardownProcessor.js';

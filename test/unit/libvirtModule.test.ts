@@ -7,7 +7,7 @@ import { envIdOfVolume, vmNames } from '../../src/provisioners/libvirt/names.js'
 import { resolveEngine } from '../../src/provisioners/libvirt/selectEngine.js';
 import { progressLine } from '../../src/provisioners/libvirt/serialLogWatcher.js';
 import { shellQuote } from '../../src/provisioners/libvirt/shellQuote.js';
-import { isStale, listStackLocks, removeStaleLocks } from '../../src/provisioners/pulumi/stackLocks.js';
+import { isStale, listStackLocks, removeStaleLocks } from '../../src/provisioners/libvirt/stackLocks.js';
 
 const base = {
   name: 'repro-e1',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseBoundedTtl, parseTtl } from '../../src/domain/ttl.js';
-import { ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/domain/errors.js';
 
 describe('parseTtl', () => {
   it.each([

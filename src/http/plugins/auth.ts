@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ForbiddenError, UnauthorizedError } from '../../errors.js';
-import { roleAtLeast, type Principal, type Role } from '../../auth/roles.js';
+import { ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
+import { roleAtLeast, type Principal, type Role } from '../../domain/roles.js';
 import type { TokenStore } from '../../store/tokenStore.js';
 import type { FailedAuthLimiter } from './rateLimit.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { RateLimitedError, RedisUnavailableError, ReproError } from '../../errors.js';
+import { RateLimitedError, RedisUnavailableError, ReproError } from '../../domain/errors.js';
 import { isRedisUnavailable } from '../../store/redisConnection.js';
 
 interface ErrorBody {

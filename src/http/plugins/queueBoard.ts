@@ -4,8 +4,8 @@ import { errorHandler as boardErrors } from '@bull-board/api/dist/handlers/error
 import type { HTTPStatus } from '@bull-board/api/dist/types.js';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Deps } from '../../deps.js';
-import { ReproError } from '../../errors.js';
+import type { Deps } from '../../app/buildDeps.js';
+import { ReproError } from '../../domain/errors.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 /** How often the board looks for queues that appeared since (another host's, a worker started later). */

@@ -1,7 +1,7 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../../deps.js';
-import { RateLimitedError } from '../../errors.js';
+import type { Deps } from '../../app/buildDeps.js';
+import { RateLimitedError } from '../../domain/errors.js';
 
 /** Failed bearer-token authentications per client address. */
 export interface FailedAuthLimiter {

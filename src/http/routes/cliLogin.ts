@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../deps.js';
-import { UnauthorizedError, ValidationError } from '../../errors.js';
+import type { Deps } from '../../app/buildDeps.js';
+import { UnauthorizedError, ValidationError } from '../../domain/errors.js';
 import { SESSION_COOKIE, sessionCookie } from '../plugins/sessionCookie.js';
 
 /** Sessions handed to the command line last as long as the browser's. */

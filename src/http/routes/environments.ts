@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { ValidationError } from '../../errors.js';
-import type { Deps } from '../../deps.js';
+import { ValidationError } from '../../domain/errors.js';
+import type { Deps } from '../../app/buildDeps.js';
 import { canActOn, environmentFor, listRequesterFilter } from '../../auth/policy.js';
 import { principalOf } from '../plugins/auth.js';
 import { AccessSchema, CreateEnvironmentBody, EnvironmentSchema, ErrorSchema, EventSchema, IdParams, StateSchema, errorResponses } from '../schemas.js';

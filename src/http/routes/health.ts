@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../deps.js';
+import type { Deps } from '../../app/buildDeps.js';
 
 const Check = Type.Object({
   status: Type.String(),

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../deps.js';
-import { ConflictError, NotFoundError } from '../../errors.js';
+import type { Deps } from '../../app/buildDeps.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { TERMINAL_MAX_DIMENSION } from '../../terminal/controlFrame.js';
 import { serveTerminal } from '../../terminal/serveTerminal.js';
 import { terminalEnvironment } from '../../terminal/terminalEnvironment.js';

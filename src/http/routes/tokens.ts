@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { RoleSchema } from '../../auth/roles.js';
+import { RoleSchema } from '../../domain/roles.js';
 import { BOOTSTRAP_ADMIN, isReservedName } from '../../auth/systemActors.js';
 import { parseTtl } from '../../domain/ttl.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import type { Deps } from '../../deps.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import type { Deps } from '../../app/buildDeps.js';
 import { errorResponses } from '../schemas.js';
 
 const TokenName = Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' });

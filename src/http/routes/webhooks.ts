@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError } from '../../domain/errors.js';
 import type { Ticketing } from '../../tickets/buildTicketing.js';
 import type { TicketSystem } from '../../tickets/settings.js';
 

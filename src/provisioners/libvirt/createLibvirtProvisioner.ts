@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CancelledError, NotFoundError, ProviderError, ValidationError } from '../../errors.js';
+import { CancelledError, NotFoundError, ProviderError, ValidationError } from '../../domain/errors.js';
 import { packageManagerOf } from '../../images/catalog.js';
 import type { ExecOptions, ManagedResource, ProgressSink, ProvisionResult, ProvisionSpec, Provisioner } from '../port.js';
 import { createDirectEngine, teardownVm } from './createDirectEngine.js';
@@ -282,7 +282,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
 async function buildEngine(name: EngineName, projectDir: string, dataDir: string, direct: { uri: string; pool: string }): Promise<VmEngine> {
   if (name === 'direct') return createDirectEngine(direct);
   // Loaded only when used: @pulumi/pulumi is heavy and the direct engine never needs it.
-  const { createPulumiEngine } = await import('../pulumi/createPulumiEngine.js');
+  const { createPulumiEngine } = await import('./createPulumiEngine.js');
   return createPulumiEngine({
     projectDir,
     backendDir: join(dataDir, 'pulumi'),

@@ -1,4 +1,4 @@
-import { UnauthorizedError, ValidationError } from '../../errors.js';
+import { UnauthorizedError, ValidationError } from '../../domain/errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';

@@ -1,11 +1,11 @@
 import { randomBytes, createHash } from 'node:crypto';
 import type { Config } from '../config/loadConfig.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { Access, AccessSecrets, EnvironmentKind, EnvironmentRecord, Resources, TicketRef } from '../domain/environment.js';
 import { validatePackages } from '../domain/packages.js';
 import { parseBoundedTtl } from '../domain/ttl.js';
 import { isLive } from '../domain/stateMachine.js';
-import { ConflictError, ReproError, ValidationError } from '../errors.js';
+import { ConflictError, ReproError, ValidationError } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';
 import type { ExecResult, Provisioner } from '../provisioners/port.js';
 import type { Queues } from '../queue/createQueues.js';

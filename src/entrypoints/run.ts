@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { bootstrapAdminToken } from './bootstrapAdminToken.js';
-import { loadConfig, type Config } from './config/loadConfig.js';
-import { buildDeps, type Deps } from './deps.js';
-import { buildApp } from './http/buildApp.js';
-import { readCatalog, staticCatalog } from './images/loadCatalog.js';
-import { ensureNetworkIsolation } from './network/ensureNetworkIsolation.js';
-import { buildProvisioners } from './provisioners/buildProvisioners.js';
-import { startWorkers, type Workers } from './workers/startWorkers.js';
-import { ReproError } from './errors.js';
+import { bootstrapAdminToken } from '../auth/bootstrapAdminToken.js';
+import { loadConfig, type Config } from '../config/loadConfig.js';
+import { buildDeps, type Deps } from '../app/buildDeps.js';
+import { buildApp } from '../http/buildApp.js';
+import { readCatalog, staticCatalog } from '../images/loadCatalog.js';
+import { ensureNetworkIsolation } from '../network/ensureNetworkIsolation.js';
+import { buildProvisioners } from '../provisioners/buildProvisioners.js';
+import { startWorkers, type Workers } from '../workers/startWorkers.js';
+import { ReproError } from '../domain/errors.js';
 
 type Role = Config['roles'][number];
 

@@ -1,16 +1,16 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { isLive } from '../domain/stateMachine.js';
-import { isRetryable } from '../errors.js';
+import { isRetryable } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../app/createMetrics.js';
 import { parsePayload } from '../queue/payloads.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
 import type { EventStore } from '../store/eventStore.js';
 import type { TranscriptStore } from '../terminal/transcriptStore.js';
 import { castToText } from '../terminal/castToText.js';
-import { renderComment, type TranscriptComment } from '../tickets/commentTemplates.js';
-import type { TicketAdapter } from '../tickets/port.js';
-import { NotifyJob } from '../tickets/ticketQueues.js';
+import { renderComment, type TranscriptComment } from './commentTemplates.js';
+import type { TicketAdapter } from './port.js';
+import { NotifyJob } from './ticketQueues.js';
 import { SYSTEM_ACTORS } from '../auth/systemActors.js';
 
 export interface NotifyDeps {
