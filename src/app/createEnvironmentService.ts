@@ -3,7 +3,7 @@ import type { Config } from '../config/loadConfig.js';
 import type { Clock } from '../domain/clock.js';
 import type { Access, AccessSecrets, EnvironmentKind, EnvironmentRecord, Resources, TicketRef } from '../domain/environment.js';
 import { validatePackages } from '../domain/packages.js';
-import { parseBoundedTtl } from '../domain/ttl.js';
+import { parseBoundedTtl } from '../domain/parseBoundedTtl.js';
 import { isLive } from '../domain/stateMachine.js';
 import { ConflictError, ReproError, ValidationError } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../domain/errors.js';
-import { parseTtl } from '../domain/ttl.js';
+import { parseDuration } from '../domain/parseDuration.js';
 import { validateTicketsConfig } from '../tickets/settings.js';
 import { ConfigSchema, type RawConfig } from './schema.js';
 
@@ -108,8 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: trustProxy (REPRO_TRUST_PROXY): "${badProxy}" is not an address, a CIDR, loopback, linklocal or uniquelocal`);
   }
   const ttl = {
-    defaultSeconds: parseSetting('ttl.default', () => parseTtl(valid.ttl.default)),
-    maxSeconds: parseSetting('ttl.max', () => parseTtl(valid.ttl.max)),
+    defaultSeconds: parseSetting('ttl.default', () => parseDuration(valid.ttl.default)),
+    maxSeconds: parseSetting('ttl.max', () => parseDuration(valid.ttl.max)),
   };
   if (ttl.defaultSeconds > ttl.maxSeconds) throw new ConfigError('invalid configuration: ttl.default is above ttl.max');
   const { ttl: _ttl, retention, hostId, webhooks, rateLimit, oidc, ...rest } = valid;
@@ -122,13 +122,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     imagesDir: resolve(valid.imagesDir),
     hostId: hostId ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '-'),
     ttl,
-    retentionSeconds: parseSetting('retention', () => parseTtl(retention)),
-    webhooks: { maxSkewSeconds: parseSetting('webhooks.maxSkew', () => parseTtl(webhooks.maxSkew)) },
+    retentionSeconds: parseSetting('retention', () => parseDuration(retention)),
+    webhooks: { maxSkewSeconds: parseSetting('webhooks.maxSkew', () => parseDuration(webhooks.maxSkew)) },
     rateLimit: {
       publicMax: rateLimit.publicMax,
-      publicWindowMs: parseSetting('rateLimit.publicWindow', () => parseTtl(rateLimit.publicWindow)) * 1000,
+      publicWindowMs: parseSetting('rateLimit.publicWindow', () => parseDuration(rateLimit.publicWindow)) * 1000,
       failedAuthMax: rateLimit.failedAuthMax,
-      failedAuthWindowMs: parseSetting('rateLimit.failedAuthWindow', () => parseTtl(rateLimit.failedAuthWindow)) * 1000,
+      failedAuthWindowMs: parseSetting('rateLimit.failedAuthWindow', () => parseDuration(rateLimit.failedAuthWindow)) * 1000,
     },
   };
 }
@@ -141,7 +141,7 @@ function checkOidc(oidc: NonNullable<RawConfig['oidc']>): NonNullable<Config['oi
   }
   if (!oidc.scopes.split(/\s+/).includes('openid')) throw new ConfigError('invalid configuration: oidc.scopes must include openid');
   const { sessionTtl, ...rest } = oidc;
-  return { ...rest, sessionTtlSeconds: parseSetting('oidc.sessionTtl', () => parseTtl(sessionTtl)) };
+  return { ...rest, sessionTtlSeconds: parseSetting('oidc.sessionTtl', () => parseDuration(sessionTtl)) };
 }
 
 function readYaml(path: string | undefined): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import type { Deps } from '../app/buildDeps.js';
 import { createTicketAdapters } from './createTicketAdapters.js';
-import { createTicketEventHandler, ticketKeys, type TicketEventHandler } from './handleTicketEvents.js';
+import { createTicketEventHandler, type TicketEventHandler } from './handleTicketEvents.js';
+import { ticketKeys } from './ticketKeys.js';
 import type { TicketAdapter } from './port.js';
 import { validateTicketsConfig, type TicketsConfig, type TicketSystem } from './settings.js';
 

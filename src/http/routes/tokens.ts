@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RoleSchema } from '../../domain/roles.js';
 import { BOOTSTRAP_ADMIN, isReservedName } from '../../auth/systemActors.js';
-import { parseTtl } from '../../domain/ttl.js';
+import { parseDuration } from '../../domain/parseDuration.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Deps } from '../../app/buildDeps.js';
 import { errorResponses } from '../schemas.js';
@@ -36,7 +36,7 @@ export const tokenRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app
   }, async (request, reply) => {
     const { name, role, ttl } = request.body;
     if (isReservedName(name)) throw new ValidationError(`"${name}" is the name of a system actor or ticket system; choose another name`, 'name');
-    const expiresAt = ttl === undefined ? undefined : new Date(deps.clock.now().getTime() + parseTtl(ttl) * 1000).toISOString();
+    const expiresAt = ttl === undefined ? undefined : new Date(deps.clock.now().getTime() + parseDuration(ttl) * 1000).toISOString();
     const token = await deps.tokens.issue(name, role, expiresAt ? { expiresAt } : {});
     return reply.status(201).send({ name, role, token, ...(expiresAt ? { expiresAt } : {}) });
   });

@@ -12,7 +12,7 @@ import { envIdOfVolume, vmNames } from './names.js';
 import { createPortForwarder } from './portForwarder.js';
 import { isKvmFailure, probeDomainType, type DomainType } from './probeDomainType.js';
 import { READY_FILE, READY_MARKER } from './seedFiles.js';
-import { resolveEngine } from './selectEngine.js';
+import { resolveEngine } from './resolveEngine.js';
 import { watchSerialLog } from './serialLogWatcher.js';
 import { sshExec } from './sshExec.js';
 import { sshShell } from './sshShell.js';
