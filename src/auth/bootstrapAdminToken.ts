@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/loadConfig.js';
-import { BOOTSTRAP_ADMIN } from './systemActors.js';
+import { BOOTSTRAP_ADMIN } from '../domain/systemActors.js';
 import type { TokenStore } from '../store/tokenStore.js';
 
 /**

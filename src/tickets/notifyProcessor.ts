@@ -11,7 +11,7 @@ import { castToText } from '../terminal/castToText.js';
 import { renderComment, type TranscriptComment } from './commentTemplates.js';
 import type { TicketAdapter } from './port.js';
 import { NotifyJob } from './ticketQueues.js';
-import { SYSTEM_ACTORS } from '../auth/systemActors.js';
+import { SYSTEM_ACTORS } from '../domain/systemActors.js';
 
 export interface NotifyDeps {
   adapters: ReadonlyMap<string, TicketAdapter>;

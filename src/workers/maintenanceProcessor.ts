@@ -7,7 +7,7 @@ import type { ManagedResource, Provisioner } from '../provisioners/port.js';
 import type { Queues } from '../queue/createQueues.js';
 import { jobIds, queueNames } from '../queue/names.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
-import { SYSTEM_ACTORS } from '../auth/systemActors.js';
+import { SYSTEM_ACTORS } from '../domain/systemActors.js';
 import type { Keys } from '../store/keys.js';
 
 export interface MaintenanceDeps {

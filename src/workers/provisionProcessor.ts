@@ -12,7 +12,7 @@ import type { EnvironmentStore } from '../store/environmentStore.js';
 import type { EventStore } from '../store/eventStore.js';
 import type { SecretBox } from '../secrets/secretBox.js';
 import { SEALED_ACCESS } from '../store/environmentStore.js';
-import { SYSTEM_ACTORS } from '../auth/systemActors.js';
+import { SYSTEM_ACTORS } from '../domain/systemActors.js';
 
 export interface ProvisionDeps {
   hostId: string;

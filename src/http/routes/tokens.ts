@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RoleSchema } from '../../domain/roles.js';
-import { BOOTSTRAP_ADMIN, isReservedName } from '../../auth/systemActors.js';
+import { isReservedName } from '../../auth/isReservedName.js';
+import { BOOTSTRAP_ADMIN } from '../../domain/systemActors.js';
 import { parseDuration } from '../../domain/parseDuration.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Deps } from '../../app/buildDeps.js';
