@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { EnvironmentRecord, TicketRef } from '../domain/environment.js';
 import { isLive } from '../domain/stateMachine.js';
 import { parseDuration } from '../domain/parseDuration.js';
-import type { EnvironmentService } from '../app/createEnvironmentService.js';
 import { QuotaExceededError, ReproError } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';
 import type { Queues } from '../queue/createQueues.js';
@@ -12,6 +11,7 @@ import { RELEASE_LOCK } from '../store/lua.js';
 import type { TicketEvent, TicketState } from './port.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
 import { cancelTeardown, enqueueComment, notifyRetryFor, scheduleTeardown } from './ticketQueues.js';
+import type { TicketEnvironments } from './ticketEnvironments.js';
 import { ticketKeys } from './ticketKeys.js';
 import { watchEnvironment } from './watchTicketEnvironments.js';
 
@@ -30,7 +30,7 @@ export interface TicketEventHandlerDeps {
   redis: Redis;
   /** Key prefix (config.redisPrefix): tests and tenants stay apart. */
   prefix: string;
-  service: EnvironmentService;
+  service: TicketEnvironments;
   events: EventStore;
   queues: Queues;
   catalog: Catalog;

@@ -1,8 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import type { Counter } from 'prom-client';
 import { isLive } from '../domain/stateMachine.js';
 import { isRetryable } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';
-import type { Metrics } from '../app/createMetrics.js';
 import { parsePayload } from '../queue/payloads.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
 import type { EventStore } from '../store/eventStore.js';
@@ -18,7 +18,8 @@ export interface NotifyDeps {
   store: EnvironmentStore;
   events: EventStore;
   catalog: Catalog;
-  metrics: Pick<Metrics, 'notifyFailures'>;
+  /** repro_notify_failures_total of the process's registry (app/createMetrics.ts). */
+  metrics: { notifyFailures: Counter<'system' | 'final'> };
   publicUrl?: string;
   transcripts: TranscriptStore;
   /** Bound on the transcript text put in a comment. */

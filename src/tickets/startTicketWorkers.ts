@@ -1,18 +1,44 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Deps } from '../app/buildDeps.js';
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.js';
+import type { Catalog } from '../images/catalog.js';
+import type { Queues } from '../queue/createQueues.js';
+import type { EnvironmentStore } from '../store/environmentStore.js';
+import type { EventStore } from '../store/eventStore.js';
+import type { Keys } from '../store/keys.js';
+import type { TranscriptStore } from '../terminal/transcriptStore.js';
 import { queueNames } from '../queue/names.js';
-import { createNotifyProcessor } from './notifyProcessor.js';
+import { createNotifyProcessor, type NotifyDeps } from './notifyProcessor.js';
 import type { Ticketing } from './buildTicketing.js';
 import { createTeardownProcessor } from './teardownProcessor.js';
+import type { TicketEnvironments } from './ticketEnvironments.js';
 import { TEARDOWN_QUEUE } from './ticketQueues.js';
 import { startTicketWatcher } from './watchTicketEnvironments.js';
+
+/** What the ticket workers need from the process (app/buildDeps.ts passes its own). */
+export interface TicketWorkerDeps {
+  config: { terminal: { attachMaxBytes: number }; publicUrl?: string };
+  log: Logger;
+  clock: Clock;
+  redis: Redis;
+  keys: Keys;
+  store: EnvironmentStore;
+  events: EventStore;
+  queues: Queues;
+  catalog: Catalog;
+  transcripts: TranscriptStore;
+  metrics: NotifyDeps['metrics'];
+  service: TicketEnvironments;
+  /** A new blocking Redis connection, for the watcher's blocking reads. */
+  connect(role: string): Redis;
+}
 
 /**
  * The ticket side of a worker process: the notify outbox, delayed teardowns and the watcher that
  * turns environment transitions into comments. Runs nothing when no ticket system is configured.
  */
-export async function startTicketWorkers(deps: Deps, ticketing: Ticketing, connection: Redis): Promise<{ close(): Promise<void> }> {
+export async function startTicketWorkers(deps: TicketWorkerDeps, ticketing: Ticketing, connection: Redis): Promise<{ close(): Promise<void> }> {
   if (ticketing.adapters.size === 0) return { close: async () => undefined };
   const { log } = deps;
   const prefix = deps.keys.queues;
