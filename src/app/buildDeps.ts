@@ -21,7 +21,7 @@ import { createSessionStore, type SessionStore } from '../store/sessionStore.js'
 import { createTokenStore, type TokenStore } from '../store/tokenStore.js';
 import { loadSecretsKey } from '../secrets/loadSecretsKey.js';
 import { createSecretBox, type SecretBox } from '../secrets/secretBox.js';
-import { createTranscriptStore, type TranscriptStore } from '../terminal/transcriptStore.js';
+import { createTranscriptStore, type TranscriptStore } from '../store/transcriptStore.js';
 import { buildTicketing, type Ticketing } from '../tickets/buildTicketing.js';
 
 export interface Deps {

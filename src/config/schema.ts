@@ -50,9 +50,9 @@ export const ConfigSchema = Type.Object(
     debianMirror: Type.String({ pattern: '^https?://', default: 'http://deb.debian.org/debian' }),
     /** Ubuntu's package mirror: the ubuntu images' sources and their debootstrapped bases. */
     ubuntuMirror: Type.String({ pattern: '^https?://', default: 'http://archive.ubuntu.com/ubuntu' }),
-    /** Which parts run in this process: both for the embedded default. */
     /** Environment kinds this host's workers serve: Docker containers, libvirt VMs. */
     kinds: Type.Array(Type.Union([Type.Literal('container'), Type.Literal('vm')]), { minItems: 1, default: ['container', 'vm'] }),
+    /** Which parts run in this process: both for the embedded default (src/entrypoints/main.ts). */
     roles: Type.Array(Type.Union([Type.Literal('api'), Type.Literal('worker')]), { minItems: 1, default: ['api', 'worker'] }),
     ttl: Type.Object(
       { default: Duration, max: Duration },

@@ -21,7 +21,7 @@ import { terminalRoutes } from './routes/terminal.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
-/** The HTTP API, without listening: tests use `app.inject()`, main.ts calls `listen`. */
+/** The HTTP API, without listening: tests use `app.inject()`, entrypoints/run.ts calls `listen`. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,

@@ -10,7 +10,7 @@ import { parseControlFrame } from './controlFrame.js';
 import { terminalEnvironment } from './terminalEnvironment.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
 import type { EventStore } from '../store/eventStore.js';
-import { newTerminalSessionId, type TranscriptStore } from './transcriptStore.js';
+import { newTerminalSessionId, type TranscriptStore } from '../store/transcriptStore.js';
 
 /** WebSocket close codes of the terminal protocol (docs/terminal.md). */
 export const CLOSE = { ended: 1000, error: 1011, notFound: 4404, notReady: 4409, timeLimit: 4408 } as const;

@@ -7,7 +7,7 @@ import type { Queues } from '../queue/createQueues.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
 import type { EventStore } from '../store/eventStore.js';
 import type { Keys } from '../store/keys.js';
-import type { TranscriptStore } from '../terminal/transcriptStore.js';
+import type { TranscriptStore } from '../store/transcriptStore.js';
 import { queueNames } from '../queue/names.js';
 import { createNotifyProcessor, type NotifyDeps } from './notifyProcessor.js';
 import type { Ticketing } from './buildTicketing.js';

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { TERMINAL_MAX_DIMENSION } from '../../terminal/controlFrame.js';
 import { serveTerminal } from '../../terminal/serveTerminal.js';
 import { terminalEnvironment } from '../../terminal/terminalEnvironment.js';
-import { TerminalSessionSchema } from '../../terminal/terminalSessionSchema.js';
+import { TerminalSessionSchema } from '../../domain/terminalSessionSchema.js';
 import { enqueueComment, notifyRetryFor } from '../../tickets/ticketQueues.js';
 import { principalOf } from '../plugins/auth.js';
 import { IdParams, errorResponses } from '../schemas.js';
