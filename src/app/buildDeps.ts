@@ -73,7 +73,7 @@ export interface DepsInput {
 export function buildDeps(input: DepsInput): Deps {
   const { config, provisioners } = input;
   const clock = input.clock ?? systemClock;
-  const log = input.log ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+  const log = input.log ?? pino({ level: config.logLevel });
   // First: a bad key stops the start before any connection opens.
   const secrets = createSecretBox(loadSecretsKey(config));
   const connections: Redis[] = [];

@@ -21,6 +21,7 @@ export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId' |
 /** Environment variables and the config path they set; `REPRO_CONFIG` names an optional YAML file. */
 const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list' | 'map']> = [
   ['PORT', 'port', 'int'],
+  ['LOG_LEVEL', 'logLevel', 'string'],
   ['HOST', 'host', 'string'],
   ['REPRO_PUBLIC_URL', 'publicUrl', 'string'],
   ['REDIS_URL', 'redisUrl', 'string'],
@@ -67,6 +68,7 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list' | 'ma
   ['REPRO_VM_ENGINE', 'libvirt.engine', 'string'],
   ['REPRO_LIBVIRT_NETWORK', 'libvirt.network', 'string'],
   ['REPRO_SSH_HOST', 'libvirt.sshHost', 'string'],
+  ['REPRO_PULUMI_PASSPHRASE', 'libvirt.pulumiPassphrase', 'string'],
   ['REPRO_WEBHOOK_MAX_SKEW', 'webhooks.maxSkew', 'string'],
   ['REPRO_PACKAGE_CACHE_URL', 'packageCache.url', 'string'],
   ['REPRO_SNAPSHOTS_MAX_COUNT', 'snapshots.maxCount', 'int'],

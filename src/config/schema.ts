@@ -52,6 +52,8 @@ export const ConfigSchema = Type.Object(
     ubuntuMirror: Type.String({ pattern: '^https?://', default: 'http://archive.ubuntu.com/ubuntu' }),
     /** Environment kinds this host's workers serve: Docker containers, libvirt VMs. */
     kinds: Type.Array(Type.Union([Type.Literal('container'), Type.Literal('vm')]), { minItems: 1, default: ['container', 'vm'] }),
+    /** pino's level for the service's log. */
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
     /** Which parts run in this process: both for the embedded default (src/entrypoints/main.ts). */
     roles: Type.Array(Type.Union([Type.Literal('api'), Type.Literal('worker')]), { minItems: 1, default: ['api', 'worker'] }),
     ttl: Type.Object(
@@ -119,6 +121,8 @@ export const ConfigSchema = Type.Object(
         network: Type.String({ minLength: 1 }),
         /** Address the forwarded SSH ports listen on, and that access details name. */
         sshHost: Type.String({ minLength: 1 }),
+        /** Encrypts the Pulumi engine's stack secrets; generated once into <dataDir>/pulumi/.passphrase when unset. */
+        pulumiPassphrase: Type.Optional(Type.String({ minLength: 1 })),
       },
       { default: { uri: 'qemu:///system', engine: 'auto', network: 'repro', sshHost: '127.0.0.1' } },
     ),

@@ -22,8 +22,8 @@ import type { VmStackConfig } from './vmStackConfig.js';
 import { deleteVolume, listVolumes } from './volumes.js';
 
 export interface LibvirtProvisionerOptions {
-  /** The `libvirt` settings: uri, engine (auto|direct|pulumi), network, sshHost. */
-  libvirt: { uri: string; engine: 'auto' | EngineName; network: string; sshHost: string };
+  /** The `libvirt` settings: uri, engine (auto|direct|pulumi), network, sshHost, pulumiPassphrase. */
+  libvirt: { uri: string; engine: 'auto' | EngineName; network: string; sshHost: string; pulumiPassphrase?: string };
   /** Base qcow2 paths of the catalog resolve here; state, pool and Pulumi backend live here. */
   dataDir: string;
   /** Folder holding Pulumi.yaml; default: this repository. */
@@ -63,7 +63,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
   const direct = { uri, pool };
   const engineName = o.engine?.name ?? resolveEngine(o.libvirt.engine);
   let engineInstance: Promise<VmEngine> | undefined;
-  const engine = () => (engineInstance ??= o.engine ? Promise.resolve(o.engine) : buildEngine(engineName, projectDir, dataDir, direct));
+  const engine = () => (engineInstance ??= o.engine ? Promise.resolve(o.engine) : buildEngine(engineName, projectDir, dataDir, direct, o.libvirt.pulumiPassphrase));
   let domainType: Promise<DomainType> | undefined;
 
   const stateDir = (envId: string) => join(stateRoot, envId);
@@ -279,14 +279,14 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
   return provisioner;
 }
 
-async function buildEngine(name: EngineName, projectDir: string, dataDir: string, direct: { uri: string; pool: string }): Promise<VmEngine> {
+async function buildEngine(name: EngineName, projectDir: string, dataDir: string, direct: { uri: string; pool: string }, passphrase: string | undefined): Promise<VmEngine> {
   if (name === 'direct') return createDirectEngine(direct);
   // Loaded only when used: @pulumi/pulumi is heavy and the direct engine never needs it.
   const { createPulumiEngine } = await import('./createPulumiEngine.js');
   return createPulumiEngine({
     projectDir,
     backendDir: join(dataDir, 'pulumi'),
-    ...(process.env.REPRO_PULUMI_PASSPHRASE ? { passphrase: process.env.REPRO_PULUMI_PASSPHRASE } : {}),
+    ...(passphrase ? { passphrase } : {}),
     teardown: (envId, progress) => teardownVm(direct, envId, progress),
   });
 }
