@@ -6,7 +6,7 @@ import type { ReproRequest } from './port.js';
  * here so tickets/ depends on nothing above it.
  */
 export interface TicketEnvironments {
-  request(input: Omit<ReproRequest, 'additional' | 'ttl'> & { ticket: TicketRef; ttl?: string; note: string }, actor: string, idempotencyKey: string): Promise<{ record: EnvironmentRecord }>;
+  request(input: Omit<ReproRequest, 'additional'> & { ticket: TicketRef; note: string }, actor: string, idempotencyKey: string): Promise<{ record: EnvironmentRecord }>;
   requestDestroy(id: string, actor: string, reason: string): Promise<unknown>;
   listByTicket(system: string, id: string): Promise<EnvironmentRecord[]>;
 }
