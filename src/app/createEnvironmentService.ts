@@ -51,7 +51,7 @@ export interface EnvironmentServiceDeps {
 
 const IDEMPOTENCY_TTL_SECONDS = 86400;
 
-export function newEnvironmentId(): string {
+function newEnvironmentId(): string {
   // Lower-case, short, valid in container, network, libvirt domain and DNS names.
   return `env-${randomBytes(6).toString('hex')}`;
 }
