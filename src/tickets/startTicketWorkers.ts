@@ -1,38 +1,25 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Clock } from '../domain/clock.js';
-import type { Catalog } from '../images/catalog.js';
-import type { Queues } from '../queue/createQueues.js';
-import type { EnvironmentStore } from '../store/environmentStore.js';
-import type { EventStore } from '../store/eventStore.js';
-import type { Keys } from '../store/keys.js';
-import type { TranscriptStore } from '../store/transcriptStore.js';
 import { queueNames } from '../queue/names.js';
 import { createNotifyProcessor, type NotifyDeps } from './notifyProcessor.js';
 import type { Ticketing } from './buildTicketing.js';
 import { createTeardownProcessor } from './teardownProcessor.js';
 import type { TicketEnvironments } from './ticketEnvironments.js';
 import { TEARDOWN_QUEUE } from './ticketQueues.js';
-import { startTicketWatcher } from './watchTicketEnvironments.js';
+import { startTicketWatcher, type TicketWatcherDeps } from './watchTicketEnvironments.js';
 
-/** What the ticket workers need from the process (app/buildDeps.ts passes its own). */
-export interface TicketWorkerDeps {
-  config: { terminal: { attachMaxBytes: number }; publicUrl?: string };
-  log: Logger;
-  clock: Clock;
-  redis: Redis;
-  keys: Keys;
-  store: EnvironmentStore;
-  events: EventStore;
-  queues: Queues;
-  catalog: Catalog;
-  transcripts: TranscriptStore;
-  metrics: NotifyDeps['metrics'];
-  service: TicketEnvironments;
-  /** A new blocking Redis connection, for the watcher's blocking reads. */
-  connect(role: string): Redis;
-}
+/** What the ticket workers take from the process (app/buildDeps.ts passes its own): the notify processor's and the watcher's dependencies, and a few more. */
+export type TicketWorkerDeps =
+  & Pick<NotifyDeps, 'store' | 'events' | 'catalog' | 'transcripts' | 'metrics'>
+  & Pick<TicketWatcherDeps, 'redis' | 'keys' | 'queues' | 'clock'>
+  & {
+    config: { terminal: { attachMaxBytes: number }; publicUrl?: string };
+    log: Logger;
+    service: TicketEnvironments;
+    /** A new blocking Redis connection, for the watcher's blocking reads. */
+    connect(role: string): Redis;
+  };
 
 /**
  * The ticket side of a worker process: the notify outbox, delayed teardowns and the watcher that
