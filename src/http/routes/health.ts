@@ -39,8 +39,8 @@ export const healthRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (ap
     const { metrics, store, queues } = deps;
     const counts = await store.countByState();
     for (const [state, n] of Object.entries(counts)) metrics.environments.set({ state }, n);
-    for (const d of await queues.depths()) metrics.queueDepth.set({ queue: d.queue, state: d.state }, d.count);
-    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    const [own, queued] = await Promise.all([metrics.registry.metrics(), queues.prometheusMetrics()]);
+    return reply.header('content-type', metrics.registry.contentType).send(queued === '' ? own : `${own}${queued}\n`);
   });
 };
 
