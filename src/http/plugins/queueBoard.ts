@@ -4,7 +4,6 @@ import { errorHandler as boardErrors } from '@bull-board/api/dist/handlers/error
 import type { HTTPStatus } from '@bull-board/api/dist/types.js';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Deps } from '../../deps.js';
 import { ReproError } from '../../errors.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
@@ -12,7 +11,8 @@ export const QUEUE_BOARD_PATH = '/admin/queues';
 const RESCAN_MS = 10_000;
 
 /** The queues' dashboard (`@bull-board/fastify`), for admins only. */
-export const queueBoard = (deps: Deps): FastifyPluginAsync => async (app) => {
+export const queueBoard: FastifyPluginAsync = async (app) => {
+  const { deps } = app;
   app.addHook('onRoute', (route) => {
     route.config = { ...(route.config ?? {}), auth: 'admin' };
   });

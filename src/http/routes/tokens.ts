@@ -4,7 +4,6 @@ import { RoleSchema } from '../../auth/roles.js';
 import { BOOTSTRAP_ADMIN, isReservedName } from '../../auth/systemActors.js';
 import { parseTtl } from '../../domain/ttl.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import type { Deps } from '../../deps.js';
 import { errorResponses } from '../schemas.js';
 
 const TokenName = Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' });
@@ -17,7 +16,8 @@ const TokenInfoSchema = Type.Object({
 });
 
 /** Tokens are an admin's business only. */
-export const tokenRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps } = app;
   app.post('/v1/tokens', {
     config: { auth: 'admin' },
     schema: {
