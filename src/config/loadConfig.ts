@@ -63,6 +63,7 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list' | 'ma
   ['REPRO_TERMINAL_ATTACH_MAX_BYTES', 'terminal.attachMaxBytes', 'int'],
   ['REPRO_MAINTENANCE_INTERVAL_MS', 'maintenanceIntervalMs', 'int'],
   ['REPRO_JOB_LOCK_MS', 'jobLockMs', 'int'],
+  ['REPRO_SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs', 'int'],
   ['REPRO_RETENTION', 'retention', 'string'],
   ['REPRO_LIBVIRT_URI', 'libvirt.uri', 'string'],
   ['REPRO_VM_ENGINE', 'libvirt.engine', 'string'],

@@ -112,6 +112,8 @@ export const ConfigSchema = Type.Object(
     maintenanceIntervalMs: Type.Integer({ minimum: 1000, default: 60000 }),
     /** A job whose worker died is retried after its lock lapses, about this long. */
     jobLockMs: Type.Integer({ minimum: 1000, default: 30000 }),
+    /** On SIGINT/SIGTERM, how long the process waits for requests, jobs and connections to close before it exits anyway (code 1). */
+    shutdownTimeoutMs: Type.Integer({ minimum: 1000, default: 30000 }),
     /** How long destroyed records stay readable for audit. */
     retention: Type.String({ minLength: 2, default: '30d' }),
     libvirt: Type.Object(

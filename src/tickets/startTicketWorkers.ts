@@ -2,6 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { queueNames } from '../queue/names.js';
+import { workerMetrics } from '../queue/workerMetrics.js';
 import { createNotifyProcessor, type NotifyDeps } from './notifyProcessor.js';
 import type { Ticketing } from './buildTicketing.js';
 import { createTeardownProcessor } from './teardownProcessor.js';
@@ -33,8 +34,8 @@ export async function startTicketWorkers(deps: TicketWorkerDeps, ticketing: Tick
     adapters: ticketing.adapters, store: deps.store, events: deps.events, catalog: deps.catalog, metrics: deps.metrics,
     transcripts: deps.transcripts, attachMaxBytes: deps.config.terminal.attachMaxBytes,
     ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
-  }), { connection, prefix, concurrency: 5 });
-  const teardown = new Worker(TEARDOWN_QUEUE, createTeardownProcessor(deps), { connection, prefix, concurrency: 2 });
+  }), { connection, prefix, concurrency: 5, metrics: workerMetrics });
+  const teardown = new Worker(TEARDOWN_QUEUE, createTeardownProcessor(deps), { connection, prefix, concurrency: 2, metrics: workerMetrics });
   for (const [name, worker] of [['notify', notify], ['teardown', teardown]] as const) {
     worker.on('failed', (job: Job | undefined, err: Error) => log.warn({ queue: name, jobId: job?.id, err: err.message }, 'ticket job failed'));
     worker.on('error', (err) => log.error({ queue: name, err: err.message }, 'ticket worker error'));

@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { stringify as toYaml } from 'yaml';
-import type { Deps } from '../../app/buildDeps.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { BuildRecord } from '../../images/buildStore.js';
 import { kindsOf, packageManagerOf, type CatalogImage } from '../../images/catalog.js';
@@ -30,7 +29,8 @@ const ImageDetail = Type.Composite([
   }),
 ]);
 
-export const imageRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const imageRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps } = app;
   const { catalog, builds, definitions } = deps;
 
   async function summary(image: CatalogImage) {

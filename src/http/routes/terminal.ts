@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../app/buildDeps.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { TERMINAL_MAX_DIMENSION } from '../../terminal/controlFrame.js';
 import { serveTerminal } from '../../terminal/serveTerminal.js';
@@ -17,7 +16,8 @@ const SessionParams = Type.Object({ id: IdParams.properties.id, sid: Type.String
  * Interactive terminals (docs/terminal.md). Every route needs at least `requester` and acts on an
  * environment only when terminalEnvironment allows it, the same rule as exec.
  */
-export const terminalRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const terminalRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps } = app;
   const { transcripts } = deps;
 
   /** The session, only through the environment it belongs to. */

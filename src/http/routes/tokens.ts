@@ -5,7 +5,6 @@ import { isReservedName } from '../../auth/isReservedName.js';
 import { BOOTSTRAP_ADMIN } from '../../domain/systemActors.js';
 import { parseDuration } from '../../domain/parseDuration.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
-import type { Deps } from '../../app/buildDeps.js';
 import { errorResponses } from '../schemas.js';
 
 const TokenName = Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' });
@@ -18,7 +17,8 @@ const TokenInfoSchema = Type.Object({
 });
 
 /** Tokens are an admin's business only. */
-export const tokenRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps } = app;
   app.post('/v1/tokens', {
     config: { auth: 'admin' },
     schema: {
