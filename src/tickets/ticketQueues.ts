@@ -3,22 +3,16 @@ import type { Queues } from '../queue/createQueues.js';
 import { queueNames } from '../queue/names.js';
 import { parseTtl } from '../domain/ttl.js';
 import { QUOTA_NAMES } from '../domain/quotas.js';
+import { TicketRefSchema } from '../domain/environment.js';
 import { ReproError } from '../errors.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
 
 /** Delayed teardowns after a resolve/close; cancelled by a reopen. */
 export const TEARDOWN_QUEUE = 'ticket-teardown';
 
-const Ticket = Type.Object({
-  system: Type.String({ minLength: 1 }),
-  id: Type.String({ minLength: 1 }),
-  url: Type.Optional(Type.String()),
-  title: Type.Optional(Type.String()),
-});
-
 export const NotifyJob = Type.Object({
   system: Type.String({ minLength: 1 }),
-  ticket: Ticket,
+  ticket: TicketRefSchema,
   kind: Type.Union([
     Type.Literal('accepted'), Type.Literal('ready'), Type.Literal('failed'),
     Type.Literal('expiring'), Type.Literal('destroyed'), Type.Literal('rejected'), Type.Literal('over-quota'),

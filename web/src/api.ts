@@ -1,4 +1,5 @@
-import type { Access, Build, Environment, EnvironmentEventView, Image, Me } from '../../src/http/schemas.js';
+import type { EnvironmentEvent as EnvironmentEventView } from '../../src/domain/environment.js';
+import type { AccessWithSecrets as Access, Build, Environment, Image, Me } from '../../src/http/schemas.js';
 
 export type { Access, Build, Environment, EnvironmentEventView, Image, Me };
 
