@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { parseTtl } from '../domain/ttl.js';
 import { validateTicketsConfig } from '../tickets/settings.js';
 import { ConfigSchema, type RawConfig } from './schema.js';
+import { dottedPath } from '../text/dottedPath.js';
 
 export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId' | 'webhooks' | 'rateLimit' | 'oidc'> {
   hostId: string;
@@ -206,7 +207,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function settingName(pointer: string): string {
-  const path = pointer.replace(/^\//, '').replace(/\//g, '.');
+  const path = dottedPath(pointer);
   const envName = ENV_MAP.find(([, p]) => p === path)?.[0];
   return envName ? `${path} (${envName})` : path || '(root)';
 }

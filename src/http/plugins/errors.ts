@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { RateLimitedError, RedisUnavailableError, ReproError } from '../../errors.js';
 import { isRedisUnavailable } from '../../store/redisConnection.js';
+import { dottedPath } from '../../text/dottedPath.js';
 
 interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -40,7 +41,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
 }
 
 function fieldOf(instancePath: string, params?: Record<string, unknown>): string {
-  const path = instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const path = dottedPath(instancePath);
   const extra = params?.['missingProperty'] ?? params?.['additionalProperty'];
   return [path, typeof extra === 'string' ? extra : ''].filter(Boolean).join('.');
 }
