@@ -5,7 +5,6 @@ import { queueNames } from '../queue/names.js';
 import { createNotifyProcessor } from '../workers/notifyProcessor.js';
 import type { Ticketing } from './buildTicketing.js';
 import { createTeardownProcessor } from './teardownProcessor.js';
-import { TEARDOWN_QUEUE } from './ticketQueues.js';
 import { startTicketWatcher } from './watchTicketEnvironments.js';
 
 /**
@@ -21,7 +20,7 @@ export async function startTicketWorkers(deps: Deps, ticketing: Ticketing, conne
     transcripts: deps.transcripts, attachMaxBytes: deps.config.terminal.attachMaxBytes,
     ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
   }), { connection, prefix, concurrency: 5 });
-  const teardown = new Worker(TEARDOWN_QUEUE, createTeardownProcessor(deps), { connection, prefix, concurrency: 2 });
+  const teardown = new Worker(queueNames.ticketTeardown, createTeardownProcessor(deps), { connection, prefix, concurrency: 2 });
   for (const [name, worker] of [['notify', notify], ['teardown', teardown]] as const) {
     worker.on('failed', (job: Job | undefined, err: Error) => log.warn({ queue: name, jobId: job?.id, err: err.message }, 'ticket job failed'));
     worker.on('error', (err) => log.error({ queue: name, err: err.message }, 'ticket worker error'));
