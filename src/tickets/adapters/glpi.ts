@@ -1,10 +1,10 @@
 import { UnauthorizedError, ValidationError } from '../../errors.js';
-import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
 import { header, hmacHex, requireFresh, safeEqual } from '../signature.js';
 import { at, deliveryId, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, str } from '../payload.js';
 import { sendApiRequest } from '../sendApiRequest.js';
+import { ticketRef } from '../ticketRef.js';
 import { htmlToText } from '../htmlToText.js';
 import { textToHtml } from '../textToHtml.js';
 
@@ -43,12 +43,7 @@ export function createGlpiAdapter(settings: TicketSettings<'glpi'>, deps: Adapte
     return (typeof id === 'number' && (trigger.categoryIds ?? []).includes(id)) || (name !== undefined && (trigger.categoryNames ?? []).includes(name));
   }
 
-  function ticketRef(id: string, title?: string): TicketRef {
-    const ref: TicketRef = { system: 'glpi', id };
-    if (base) ref.url = `${base}/front/ticket.form.php?id=${id}`;
-    if (title) ref.title = title;
-    return ref;
-  }
+  const glpiTicket = (id: string, title: string | undefined) => ticketRef('glpi', id, base ? `${base}/front/ticket.form.php?id=${id}` : undefined, title);
 
   return {
     system: 'glpi',
@@ -89,7 +84,7 @@ export function createGlpiAdapter(settings: TicketSettings<'glpi'>, deps: Adapte
       if (item['itemtype'] !== undefined) {
         if (item['itemtype'] !== 'Ticket' || event !== 'new') return [];
         const parent = body['parent_item'];
-        const ticket = ticketRef(intId(body, 'item.items_id'), str(parent, 'name'));
+        const ticket = glpiTicket(intId(body, 'item.items_id'), str(parent, 'name'));
         const content = str(item, 'content') ?? '';
         return requestEvents(
           { ticket, deliveryId: id, author: 'glpi', status: statusOf(parent), texts: [htmlToText(content)], triggered: false },
@@ -97,7 +92,7 @@ export function createGlpiAdapter(settings: TicketSettings<'glpi'>, deps: Adapte
         );
       }
 
-      const ticket = ticketRef(intId(body, 'item.id'), str(item, 'name'));
+      const ticket = glpiTicket(intId(body, 'item.id'), str(item, 'name'));
       const status = statusOf(item);
       const author = requesterOf(item);
       if (event === 'delete') return [{ type: 'ticket.deleted', ticket, deliveryId: id, author, status: { ...status, state: 'deleted' }, observed: false }];

@@ -1,10 +1,11 @@
 import { ValidationError } from '../../errors.js';
-import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { requireFresh, verifyPrefixedHmac } from '../signature.js';
+import { requireFresh } from '../signature.js';
 import { at, deliveryId, intId, isObject, isoTime, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { prefixedHmacAdapter } from '../prefixedHmacAdapter.js';
 import { sendApiRequest } from '../sendApiRequest.js';
+import { ticketRef } from '../ticketRef.js';
 
 /**
  * Redmine ≥ 7.0 native webhooks (app/models/webhook.rb, webhook_payload.rb): body
@@ -26,12 +27,7 @@ export function createRedmineAdapter(settings: TicketSettings<'redmine'>, deps: 
   }
 
   return {
-    system: 'redmine',
-    locale: settings.locale ?? 'fr',
-
-    verify(req) {
-      verifyPrefixedHmac(req, 'x-redmine-signature-256', 'sha256', settings.webhookSecret);
-    },
+    ...prefixedHmacAdapter('redmine', settings, 'x-redmine-signature-256', 'sha256'),
 
     parse(rawBody) {
       const body = parseJsonObject(rawBody);
@@ -40,10 +36,7 @@ export function createRedmineAdapter(settings: TicketSettings<'redmine'>, deps: 
       const issue = at(body, 'data.issue');
       if (!type?.startsWith('issue.') || !isObject(issue)) return [];
       const id = intId(body, 'data.issue.id');
-      const ticket: TicketRef = { system: 'redmine', id };
-      if (base) ticket.url = `${base}/issues/${id}`;
-      const subject = str(issue, 'subject');
-      if (subject) ticket.title = subject;
+      const ticket = ticketRef('redmine', id, base ? `${base}/issues/${id}` : undefined, str(issue, 'subject'));
       const status: TicketStatus = {
         raw: str(issue, 'status.name') ?? str(issue, 'status.id') ?? 'unknown',
         state: at(issue, 'status.is_closed') === true ? 'closed' : 'open',
