@@ -3,7 +3,8 @@ import {
   AccessSchema, AccessSecretsSchema, EnvironmentKindSchema, EnvironmentRecordSchema, ResourcesSchema, type TicketRef,
 } from '../domain/environment.js';
 import { RoleSchema } from '../auth/roles.js';
-import { PACKAGE_FAMILIES } from '../images/catalog.js';
+import { BuildRecordSchema, CurrentBuildSchema } from '../images/buildRecord.js';
+import { PackageFamilySchema } from '../images/imageSchema.js';
 
 export const ErrorSchema = Type.Object(
   { error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }) },
@@ -55,21 +56,13 @@ export const MeSchema = Type.Object({
 });
 export type Me = Static<typeof MeSchema>;
 
-/** One image build: who asked, its state, what it produced. */
-export const BuildSchema = Type.Object({
-  id: Type.String(), image: Type.String(), revision: Type.Integer(), state: Type.String(), requestedBy: Type.String(), requestedAt: Type.String(),
-  startedAt: Type.Optional(Type.String()), finishedAt: Type.Optional(Type.String()), hostId: Type.Optional(Type.String()),
-  tag: Type.Optional(Type.String()), digest: Type.Optional(Type.String()), size: Type.Optional(Type.Integer()),
-  inputs: Type.Optional(Type.String()), cached: Type.Optional(Type.Boolean()), error: Type.Optional(Type.String()),
-});
-
 /** A catalog image as listed: definition summary, serving build and state. */
 export const ImageSummary = Type.Object({
   name: Type.String(),
   description: Type.String(),
   distribution: Type.String(),
   version: Type.String(),
-  family: Type.Union(PACKAGE_FAMILIES.map((f) => Type.Literal(f))),
+  family: PackageFamilySchema,
   packageManager: Type.String(),
   kinds: Type.Array(EnvironmentKindSchema),
   packages: Type.Array(Type.String()),
@@ -77,13 +70,10 @@ export const ImageSummary = Type.Object({
   revision: Type.Integer(),
   source: Type.String({ description: 'file, or api when an admin changed it (Redis wins over the file)' }),
   state: Type.String({ description: 'ready, building, failed or not-built' }),
-  current: Type.Optional(Type.Object({
-    buildId: Type.String(), revision: Type.Integer(), tag: Type.String(), digest: Type.String(), size: Type.Integer(), builtAt: Type.String(),
-  })),
-  lastBuild: Type.Optional(BuildSchema),
+  current: Type.Optional(CurrentBuildSchema),
+  lastBuild: Type.Optional(BuildRecordSchema),
 });
 export type Image = Static<typeof ImageSummary>;
-export type Build = Static<typeof BuildSchema>;
 export type Environment = Static<typeof EnvironmentSchema>;
 export type AccessWithSecrets = Static<typeof AccessWithSecretsSchema>;
 

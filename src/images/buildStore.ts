@@ -3,39 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
 import type { Keys } from '../store/keys.js';
-
-export const BUILD_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
-export type BuildState = (typeof BUILD_STATES)[number];
-
-export interface BuildRecord {
-  id: string;
-  image: string;
-  /** Definition revision the build was asked for (the one built is recorded when it runs). */
-  revision: number;
-  state: BuildState;
-  requestedBy: string;
-  requestedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  hostId?: string;
-  tag?: string;
-  digest?: string;
-  size?: number;
-  inputs?: string;
-  /** Same inputs were built before: nothing ran. */
-  cached?: boolean;
-  error?: string;
-}
-
-/** What an image serves: its last successful build. */
-export interface CurrentBuild {
-  buildId: string;
-  revision: number;
-  tag: string;
-  digest: string;
-  size: number;
-  builtAt: string;
-}
+import type { BuildRecord, BuildState, CurrentBuild } from './buildRecord.js';
 
 export interface LogLine {
   id: string;

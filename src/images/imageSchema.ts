@@ -10,6 +10,8 @@ const ImageRef = Type.String({
   description: 'a Docker image reference such as repro/debian-12:latest',
 });
 
+export const PackageFamilySchema = Type.Union(PACKAGE_FAMILIES.map((f) => Type.Literal(f)));
+
 export const ContainerSettingsSchema = Type.Object(
   {
     /** Dockerfile relative to the image folder. */
@@ -71,7 +73,7 @@ export const ImageSchema = Type.Object(
     description: NonEmpty,
     distribution: NonEmpty,
     version: Version,
-    family: Type.Union(PACKAGE_FAMILIES.map((f) => Type.Literal(f))),
+    family: PackageFamilySchema,
     /** Absent: the family's default (apt for debian/ubuntu, dnf for rhel); centos-7 says yum. */
     packageManager: Type.Optional(Type.Union(PACKAGE_MANAGERS.map((m) => Type.Literal(m)))),
     /** Packages baked into the image on top of the family's support tools; absent means none (each checked against the family's package rules after the schema). */
