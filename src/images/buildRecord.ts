@@ -1,4 +1,4 @@
-/** The image build record, declared once: the store keeps it, the API answers with it. */
+/** The image build record and its log lines, declared once: the store keeps them, the API answers with them. */
 import { Type, type Static } from '@sinclair/typebox';
 
 const BUILD_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
@@ -37,3 +37,11 @@ export const CurrentBuildSchema = Type.Object({
   builtAt: Type.String(),
 });
 export type CurrentBuild = Static<typeof CurrentBuildSchema>;
+
+/** One line of a build's log, as stored and as the log stream sends it. */
+export interface LogLine {
+  id: string;
+  line: string;
+  /** Set on the last entry of a build's log: how it ended. */
+  state?: BuildState;
+}

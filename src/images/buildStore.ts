@@ -3,14 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
 import type { Keys } from '../store/keys.js';
-import type { BuildRecord, BuildState, CurrentBuild } from './buildRecord.js';
+import type { BuildRecord, BuildState, CurrentBuild, LogLine } from './buildRecord.js';
 
-export interface LogLine {
-  id: string;
-  line: string;
-  /** Set on the last entry of a build's log: how it ended. */
-  state?: BuildState;
-}
 
 export interface BuildStore {
   create(image: string, revision: number, requestedBy: string): Promise<BuildRecord>;

@@ -5,16 +5,10 @@ import { BOOTSTRAP_ADMIN, isReservedName } from '../../auth/systemActors.js';
 import { parseTtl } from '../../domain/ttl.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
+import { TokenInfoSchema } from '../../store/tokenInfo.js';
 import { errorResponses } from '../schemas.js';
 
 const TokenName = Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' });
-const TokenInfoSchema = Type.Object({
-  name: Type.String(),
-  role: Type.String(),
-  createdAt: Type.String(),
-  lastUsedAt: Type.Optional(Type.String()),
-  expiresAt: Type.Optional(Type.String()),
-});
 
 /** Tokens are an admin's business only. */
 export const tokenRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
