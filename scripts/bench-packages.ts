@@ -10,7 +10,8 @@
  * Prints each side, their ratio, and whether the repeated requests did start from the snapshot.
  */
 import { parseArgs } from 'node:util';
-import { snapshotKey, SNAPSHOT_REPO } from '../src/provisioners/docker/packageSnapshots.js';
+import { SNAPSHOT_REPO } from '../src/provisioners/docker/packageSnapshots.js';
+import { snapshotKey } from '../src/provisioners/snapshotKey.js';
 import { byHand, docker, fmt, pct, requestReady, startBenchService } from './benchKit.js';
 
 const { values } = parseArgs({

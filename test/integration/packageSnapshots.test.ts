@@ -8,7 +8,8 @@ import { loadCatalog } from '../../src/images/loadCatalog.js';
 import { ensureIsolation } from '../../src/network/ensureIsolation.js';
 import { isolationRules, packageCacheService } from '../../src/network/isolationRules.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
-import { SNAPSHOT_LABELS, SNAPSHOT_REPO, snapshotKey } from '../../src/provisioners/docker/packageSnapshots.js';
+import { SNAPSHOT_LABELS, SNAPSHOT_REPO } from '../../src/provisioners/docker/packageSnapshots.js';
+import { snapshotKey } from '../../src/provisioners/snapshotKey.js';
 import { LABELS, type Provisioner, type ProvisionSpec } from '../../src/provisioners/port.js';
 
 // Real engine. Every snapshot here descends from a base image made for this run (debian-12 plus a

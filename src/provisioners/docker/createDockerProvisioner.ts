@@ -17,7 +17,8 @@ import { dockerFailure, dockerStatus } from '../../docker/dockerFailure.js';
 import { execInContainer } from './execInContainer.js';
 import { openContainerTerminal } from './openContainerTerminal.js';
 import { installPackages } from './installPackages.js';
-import { createPackageSnapshots, type SnapshotBudget, type SnapshotLookup } from './packageSnapshots.js';
+import { createPackageSnapshots, type SnapshotLookup } from './packageSnapshots.js';
+import type { SnapshotBudget } from '../pruneToBudget.js';
 import { removeContainer, removeNetwork } from './removeResources.js';
 
 export interface DockerProvisionerOptions {

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { IMAGE_LABELS } from '../../images/buildImage.js';
 import type { PackageFamily } from '../../domain/packages.js';
 import { LABELS } from '../port.js';
 import { dockerStatus } from '../../docker/dockerFailure.js';
+import { pruneToBudget, type SnapshotBudget } from '../pruneToBudget.js';
+import { snapshotKey } from '../snapshotKey.js';
 
 export const SNAPSHOT_REPO = 'repro/snapshot';
 export const SNAPSHOT_LABELS = {
@@ -18,11 +19,6 @@ export const SNAPSHOT_LABELS = {
   installed: 'io.repro.snapshot.installed',
   from: 'io.repro.snapshot.from',
 } as const;
-
-export interface SnapshotBudget {
-  maxCount: number;
-  maxBytes: number;
-}
 
 export interface SnapshotLookup {
   key: string;
@@ -39,15 +35,6 @@ interface SnapshotImage {
   source: string;
   ownBytes: number;
   lastUsed: number;
-}
-
-/**
- * The key of a package set: base image id, family, the packages sorted (versions as asked), and
- * the package cache the snapshot's package manager was pointed at.
- */
-export function snapshotKey(baseId: string, family: PackageFamily, packages: string[], proxyUrl: string | undefined): string {
-  const sorted = [...new Set(packages)].sort();
-  return createHash('sha256').update(JSON.stringify([baseId, family, sorted, proxyUrl ?? null])).digest('hex');
 }
 
 /**
@@ -158,15 +145,7 @@ export function createPackageSnapshots(docker: Docker, budget: SnapshotBudget, p
       if (retired(s) && !inUse.has(s.id)) await remove(s);
       else kept.push(s);
     }
-    kept.sort((a, b) => a.lastUsed - b.lastUsed);
-    let count = kept.length;
-    let bytes = kept.reduce((sum, s) => sum + s.ownBytes, 0);
-    for (const s of kept) {
-      if (count <= budget.maxCount && bytes <= budget.maxBytes) break;
-      if (inUse.has(s.id) || !(await remove(s))) continue;
-      count -= 1;
-      bytes -= s.ownBytes;
-    }
+    await pruneToBudget(kept, budget, (s) => inUse.has(s.id), remove);
     return removed;
   }
 
