@@ -25,6 +25,7 @@ export function readStackConfig(config = new pulumi.Config()): VmStackConfig {
     diskGb: config.requireNumber('diskGb'),
     user: config.require('user'),
     packages: config.getObject<string[]>('packages') ?? [],
+    ...(config.getBoolean('preinstalled') ? { preinstalled: true } : {}),
     ...packageManager(config.get('packageManager')),
     ...cloudInit(config.getObject<Record<string, unknown>>('cloudInit')),
     sshPublicKey: config.require('sshPublicKey'),

@@ -154,7 +154,7 @@ export const ConfigSchema = Type.Object(
       { url: Type.Union([Type.String({ pattern: '^http://[0-9.]+:[0-9]+/?$' }), Type.Literal('off')]) },
       { default: { url: 'http://172.17.0.1:3142' } },
     ),
-    /** Package-set snapshots of containers: at most this many images and this many GiB of their own layers. */
+    /** Package-set snapshots, per provider: at most this many container images (VM disks) and this many GiB of their own layers (overlays). */
     snapshots: Type.Object(
       { maxCount: Type.Integer({ minimum: 0 }), maxGb: Type.Number({ minimum: 0 }) },
       { default: { maxCount: 20, maxGb: 20 } },

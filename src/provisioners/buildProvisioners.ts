@@ -16,7 +16,11 @@ export function buildProvisioners(config: Config): Partial<Record<EnvironmentKin
     });
   }
   if (config.kinds.includes('vm')) {
-    out.vm = createLibvirtProvisioner({ libvirt: config.libvirt, dataDir: config.dataDir });
+    out.vm = createLibvirtProvisioner({
+      libvirt: config.libvirt,
+      dataDir: config.dataDir,
+      snapshots: { maxCount: config.snapshots.maxCount, maxBytes: config.snapshots.maxGb * 1024 ** 3 },
+    });
   }
   return out;
 }

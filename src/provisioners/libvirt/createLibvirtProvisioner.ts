@@ -3,7 +3,9 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CancelledError, NotFoundError, ProviderError, ValidationError } from '../../domain/errors.js';
+import { installedQuery, parseInstalled } from '../../domain/packages.js';
 import { packageManagerOf } from '../../images/catalog.js';
+import type { SnapshotBudget } from '../pruneToBudget.js';
 import type { ExecOptions, ManagedResource, ProgressSink, ProvisionResult, ProvisionSpec, Provisioner } from '../port.js';
 import { createDirectEngine, teardownVm } from './createDirectEngine.js';
 import { domainAddress, destroyDomain, inspectDomain, listDomains } from './domains.js';
@@ -14,11 +16,12 @@ import { isKvmFailure, probeDomainType, type DomainType } from './probeDomainTyp
 import { READY_FILE, READY_MARKER } from './seedFiles.js';
 import { resolveEngine } from './resolveEngine.js';
 import { watchSerialLog } from './serialLogWatcher.js';
-import { sshExec } from './sshExec.js';
+import { sshExec, type SshTarget } from './sshExec.js';
 import { sshShell } from './sshShell.js';
 import { createVirsh } from './virsh.js';
 import type { EngineName, VmEngine } from './vmEngine.js';
 import type { VmStackConfig } from './vmStackConfig.js';
+import { createVmSnapshots, type VmSnapshotLookup } from './vmSnapshots.js';
 import { deleteVolume, listVolumes } from './volumes.js';
 
 export interface LibvirtProvisionerOptions {
@@ -34,6 +37,13 @@ export interface LibvirtProvisionerOptions {
   readyTimeoutMs?: number;
   /** Tests and the bench inject an engine; otherwise resolved from `libvirt.engine`. */
   engine?: VmEngine;
+  /**
+   * Package-set snapshot budget (config snapshots), kept under `<dataDir>/vm-snapshots`; none
+   * kept when absent, when maxCount is 0, or when the hypervisor is another host.
+   */
+  snapshots?: SnapshotBudget;
+  /** How long a looked-up snapshot is safe from pruning before its overlay shows it in use; default 5 min. */
+  snapshotClaimGraceMs?: number;
 }
 
 export interface LibvirtProvisioner extends Provisioner {
@@ -45,6 +55,8 @@ export interface LibvirtProvisioner extends Provisioner {
 /** In a VM's state dir: the deployment that made it. */
 const OWNER_FILE = 'owner';
 const SSH_CHECK: ExecOptions = { timeoutMs: 20_000, maxOutputBytes: 4096 };
+/** The guest's machine-id, set aside while its disk is copied (networkd's DHCP client id derives from it). */
+const KEPT_MACHINE_ID = '/run/repro-machine-id';
 
 export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtProvisioner {
   const dataDir = resolve(o.dataDir);
@@ -65,6 +77,10 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
   let engineInstance: Promise<VmEngine> | undefined;
   const engine = () => (engineInstance ??= o.engine ? Promise.resolve(o.engine) : buildEngine(engineName, projectDir, dataDir, direct, o.libvirt.pulumiPassphrase));
   let domainType: Promise<DomainType> | undefined;
+  const snapshots =
+    o.snapshots && o.snapshots.maxCount > 0 && localHypervisor
+      ? createVmSnapshots({ dir: join(dataDir, 'vm-snapshots'), poolPath, budget: o.snapshots, ...optional('claimGraceMs', o.snapshotClaimGraceMs) })
+      : undefined;
 
   const stateDir = (envId: string) => join(stateRoot, envId);
   const target = (envId: string) => async () => {
@@ -125,6 +141,48 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
     }
   };
 
+  /** `name → version` of the asked packages, from the guest's package database. */
+  const installedIn = async (to: SshTarget, spec: ProvisionSpec): Promise<Record<string, string>> => {
+    const r = await sshExec(to, installedQuery(packageManagerOf(spec.image), spec.packages), { timeoutMs: 60_000, maxOutputBytes: 1 << 20 });
+    if (r.exitCode !== 0) throw new ProviderError(`asking the guest's package database failed: ${r.stderr.trim()}`);
+    return parseInstalled(r.stdout);
+  };
+
+  /**
+   * Copies the ready VM's overlay (base + packages) as the snapshot of its package set. The guest
+   * syncs and forgets its machine-id (a clone must make its own), qemu flushes the qcow2 when the
+   * domain is paused, the copy is made, the guest resumes and gets its machine-id back.
+   * A failure here costs only the snapshot.
+   */
+  async function keepSnapshot(spec: ProvisionSpec, base: string, found: VmSnapshotLookup, installed: Record<string, string>, progress: ProgressSink): Promise<void> {
+    if (!snapshots) return;
+    const domain = vmNames(spec.envId).domain;
+    try {
+      const to = await sshTo(spec.envId, 'direct');
+      const guest = async (script: string) => {
+        const r = await sshExec(to, ['sudo', 'sh', '-c', script], SSH_CHECK);
+        if (r.exitCode !== 0) throw new ProviderError(`guest command failed: ${r.stderr.trim()}`);
+      };
+      await guest(`cp /etc/machine-id ${KEPT_MACHINE_ID} && : > /etc/machine-id && sync`);
+      let saved: boolean;
+      try {
+        await virsh.run(['suspend', domain]);
+        try {
+          saved = await snapshots.save(join(poolPath, vmNames(spec.envId).overlay), found, { base, family: spec.image.family, packages: spec.packages, installed, envId: spec.envId });
+        } finally {
+          await virsh.run(['resume', domain]);
+        }
+      } finally {
+        await guest(`cat ${KEPT_MACHINE_ID} > /etc/machine-id && rm -f ${KEPT_MACHINE_ID}`);
+      }
+      if (saved) progress(`kept package-set snapshot ${found.key.slice(0, 12)}`);
+      const removed = await snapshots.prune({ base, baseId: found.baseId });
+      if (removed.length > 0) progress(`pruned ${removed.length} older VM snapshot(s)`);
+    } catch (err) {
+      progress(`keeping a package-set snapshot failed: ${(err as Error).message}`);
+    }
+  }
+
   async function createVm(spec: ProvisionSpec, progress: ProgressSink, signal: AbortSignal | undefined): Promise<ProvisionResult> {
     const vm = spec.image.vm;
     if (!vm) throw new ValidationError(`image ${spec.image.name} has no VM settings`, 'image');
@@ -139,12 +197,15 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
     const forward = await forwarder.open(spec.envId, 0, target(spec.envId));
     const inData = (p: string | undefined) => (p === undefined ? undefined : isAbsolute(p) ? p : join(dataDir, p));
     const serialLog = localHypervisor ? join(dir, 'serial.log') : undefined;
+    const base = inData(vm.disk) ?? vm.disk;
+    const found = snapshots && spec.packages.length > 0 ? await snapshots.lookup(base, spec.image.family, spec.packages) : undefined;
+    if (found?.hit) progress(`starting from package-set snapshot ${found.key.slice(0, 12)} of ${base}`);
     const config: VmStackConfig = {
       envId: spec.envId,
       ticket: `${spec.ticket.system}:${spec.ticket.id}`,
       ...optional('instance', spec.instance),
       image: spec.image.name,
-      disk: inData(vm.disk) ?? vm.disk,
+      disk: found?.hit?.disk ?? base,
       ...optional('kernel', inData(vm.kernel)),
       ...optional('initrd', inData(vm.initrd)),
       ...optional('cmdline', vm.cmdline),
@@ -153,6 +214,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
       diskGb: Math.max(spec.limits.diskGb ?? vm.diskGb, vm.diskGb),
       user: vm.user,
       packages: spec.packages,
+      ...(found?.hit ? { preinstalled: true } : {}),
       packageManager: packageManagerOf(spec.image),
       ...(vm.cloudInit ? { cloudInit: vm.cloudInit } : {}),
       sshPublicKey: keys.publicKey,
@@ -177,9 +239,18 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
     }
     signal?.throwIfAborted();
     await waitReady(spec.envId, serialLog, progress, signal);
+    // The disk it descends from (the image's base, identified as in the snapshot key) and what it holds.
+    let provenance: Pick<ProvisionResult, 'installed' | 'imageRef' | 'snapshot'> = {};
+    if (found) {
+      const installed = found.hit?.installed ?? (await installedIn(await sshTo(spec.envId, 'direct'), spec));
+      signal?.throwIfAborted();
+      if (!found.hit) await keepSnapshot(spec, base, found, installed, progress);
+      provenance = { installed, imageRef: { tag: base, digest: found.baseId }, ...(found.hit ? { snapshot: found.key } : {}) };
+    }
     const host = o.libvirt.sshHost;
     return {
       engine: engineName,
+      ...provenance,
       access: {
         name: names.domain,
         host,

@@ -16,6 +16,8 @@ export interface SeedInput {
   packageManager?: PackageManager;
   /** The image's cloud-config additions (validated: none of the keys set here). */
   cloudInit?: Record<string, unknown>;
+  /** The disk is a package-set snapshot: the packages are there, only checked, never installed. */
+  preinstalled?: boolean;
 }
 
 /**
@@ -28,8 +30,14 @@ export function seedFiles(s: SeedInput): Record<string, string> {
   const marker =
     `mkdir -p ${dirOf(READY_FILE)}; if ${check}; then s=ok; else s=packages-missing; fi; ` +
     `echo "$s" > ${READY_FILE}; echo "${READY_MARKER} ${s.envId} $s" > /dev/ttyS0 2>/dev/null || true`;
+  const install = s.packages.length > 0 && !s.preinstalled;
   const userData = {
     ...s.cloudInit,
+    // A snapshot's disk comes from another instance: its authorized keys and ready file are not
+    // this VM's. Once per instance (a reboot keeps ours), before cloud-init adds this VM's key.
+    ...(s.preinstalled
+      ? { bootcmd: [...imageBootcmd(s.cloudInit), ['cloud-init-per', 'instance', 'repro-snapshot-identity', 'rm', '-f', `/home/${s.user}/.ssh/authorized_keys`, READY_FILE]] }
+      : {}),
     hostname: s.hostname,
     preserve_hostname: false,
     manage_etc_hosts: true,
@@ -48,10 +56,10 @@ export function seedFiles(s: SeedInput): Record<string, string> {
     apt: { preserve_sources_list: true },
     // C.UTF-8 ships with libc: nothing to generate, unlike the default en_US.UTF-8.
     locale: 'C.UTF-8',
-    package_update: s.packages.length > 0,
+    package_update: install,
     package_upgrade: false,
     // An empty list fails cloud-init's schema check.
-    ...(s.packages.length > 0 ? { packages: s.packages } : {}),
+    ...(install ? { packages: s.packages } : {}),
     runcmd: [['sh', '-c', marker]],
   };
   return {
@@ -64,6 +72,11 @@ export function seedFiles(s: SeedInput): Record<string, string> {
 function installedCheck(manager: PackageManager, packages: string[]): string {
   if (manager === 'apt') return `dpkg-query -W ${packages.map((p) => p.split('=')[0] ?? p).join(' ')}`;
   return `rpm -q ${packages.map((p) => p.replace('=', '-')).join(' ')}`;
+}
+
+function imageBootcmd(cloudInit: Record<string, unknown> | undefined): unknown[] {
+  const own = cloudInit?.['bootcmd'];
+  return Array.isArray(own) ? own : [];
 }
 
 function dirOf(path: string): string {

@@ -17,9 +17,11 @@ export interface VmStackConfig extends Pick<VmImageSettings, 'kernel' | 'initrd'
   /** The deployment (Redis prefix) that made it. */
   instance?: string;
   image: string;
-  /** Absolute path of the base qcow2 on the hypervisor. */
+  /** Absolute path of the qcow2 the overlay is backed by: the image's base disk, or a package-set snapshot of it. */
   disk: string;
   packages: string[];
+  /** `disk` is a package-set snapshot holding `packages`: cloud-init only checks them. */
+  preinstalled?: boolean;
   /** apt (default), dnf or yum: which database the readiness check asks. */
   packageManager?: PackageManager;
   sshPublicKey: string;
@@ -47,7 +49,7 @@ export function planVmResources(c: VmStackConfig): VmResources {
     seed: {
       ...pool,
       name: names.seed,
-      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages, ...(c.packageManager ? { packageManager: c.packageManager } : {}), ...(c.cloudInit ? { cloudInit: c.cloudInit } : {}) }),
+      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages, ...(c.packageManager ? { packageManager: c.packageManager } : {}), ...(c.cloudInit ? { cloudInit: c.cloudInit } : {}), ...(c.preinstalled ? { preinstalled: true } : {}) }),
     },
     domain: {
       uri: c.libvirtUri,
