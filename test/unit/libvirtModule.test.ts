@@ -2,9 +2,12 @@ import { mkdtemp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { pruneToBudget } from '../../src/provisioners/pruneToBudget.js';
 import { domainXml, parseMetadata, metadataXml } from '../../src/provisioners/libvirt/domainXml.js';
 import { envIdOfVolume, vmNames } from '../../src/provisioners/libvirt/names.js';
 import { resolveEngine } from '../../src/provisioners/libvirt/resolveEngine.js';
+import { READY_FILE, seedFiles } from '../../src/provisioners/libvirt/seedFiles.js';
 import { progressLine } from '../../src/provisioners/libvirt/serialLogWatcher.js';
 import { shellQuote } from '../../src/provisioners/libvirt/shellQuote.js';
 import { isStale, listStackLocks, removeStaleLocks } from '../../src/provisioners/libvirt/stackLocks.js';
@@ -57,6 +60,41 @@ describe('libvirt module, pure parts', () => {
     expect(resolveEngine('auto', false)).toBe('direct');
     expect(resolveEngine('direct', true)).toBe('direct');
     expect(resolveEngine('pulumi', false)).toBe('pulumi');
+  });
+});
+
+describe('package-set snapshots, pure parts', () => {
+  const seed = { envId: 'env-2', hostname: 'h', user: 'debian', sshPublicKey: 'ssh-ed25519 AAAA', packages: ['tree', 'bc'] };
+  const userData = (extra: object) => parse(seedFiles({ ...seed, ...extra })['user-data']) as Record<string, unknown>;
+
+  it('a seed for a snapshot disk checks the packages without installing them, and clears the donor instance\'s keys and ready file', () => {
+    const fresh = userData({});
+    expect(fresh).toMatchObject({ package_update: true, packages: ['tree', 'bc'] });
+    expect(fresh).not.toHaveProperty('bootcmd');
+    const cloned = userData({ preinstalled: true, cloudInit: { bootcmd: [['echo', 'image']] } });
+    expect(cloned.package_update).toBe(false);
+    expect(cloned).not.toHaveProperty('packages');
+    expect(JSON.stringify(cloned.runcmd)).toContain('dpkg-query -W tree bc');
+    expect(cloned.bootcmd).toEqual([
+      ['echo', 'image'],
+      ['cloud-init-per', 'instance', 'repro-snapshot-identity', 'rm', '-f', '/home/debian/.ssh/authorized_keys', READY_FILE],
+    ]);
+  });
+
+  it('prunes the least recently used first, skipping those in use or that could not be removed', async () => {
+    const snaps = [
+      { id: 'c', lastUsed: 3, ownBytes: 10 },
+      { id: 'a', lastUsed: 1, ownBytes: 10 },
+      { id: 'b', lastUsed: 2, ownBytes: 10 },
+      { id: 'd', lastUsed: 4, ownBytes: 10 },
+    ];
+    const removed: string[] = [];
+    const remove = async (s: { id: string }) => (s.id === 'b' ? false : (removed.push(s.id), true));
+    await pruneToBudget(snaps, { maxCount: 2, maxBytes: 1000 }, (s) => s.id === 'a', remove);
+    expect(removed).toEqual(['c', 'd']);
+    removed.length = 0;
+    await pruneToBudget(snaps, { maxCount: 10, maxBytes: 25 }, () => false, remove);
+    expect(removed).toEqual(['a', 'c']);
   });
 });
 
