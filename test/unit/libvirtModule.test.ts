@@ -65,7 +65,7 @@ describe('libvirt module, pure parts', () => {
 
 describe('package-set snapshots, pure parts', () => {
   const seed = { envId: 'env-2', hostname: 'h', user: 'debian', sshPublicKey: 'ssh-ed25519 AAAA', packages: ['tree', 'bc'] };
-  const userData = (extra: object) => parse(seedFiles({ ...seed, ...extra })['user-data']) as Record<string, unknown>;
+  const userData = (extra: object) => parse(seedFiles({ ...seed, ...extra })['user-data'] ?? '') as Record<string, unknown>;
 
   it('a seed for a snapshot disk checks the packages without installing them, and clears the donor instance\'s keys and ready file', () => {
     const fresh = userData({});
