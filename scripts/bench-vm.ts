@@ -2,9 +2,12 @@
  * VM request→ready through repro's libvirt provisioner (direct engine) against the same image
  * booted by hand: qemu-img overlay, genisoimage seed with the same cloud-init user-data,
  * `virsh create` of an equivalent transient domain, timed to the same serial-console marker.
- * Prints both and the ratio (target ≤ 1.1). One VM at a time. Needs scripts/setup-libvirt.
+ * Prints both and the ratio (target ≤ 1.1). Then a VM with packages through repro, cold (it
+ * installs and keeps the package-set snapshot) and the same packages in another order (from
+ * the snapshot), side by side. One VM at a time. Needs scripts/setup-libvirt.
  *
  *   tsx scripts/bench-vm.ts            REPRO_BENCH_RUNS=3 for more rounds (median printed)
+ *                                      REPRO_BENCH_VM_PACKAGES="tree bc" (empty: no package part)
  */
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -27,21 +30,29 @@ const image = testVmImage;
 const { cpus, memoryMb } = image.vm!;
 const cmdline = image.vm!.cmdline ?? 'root=/dev/vda rw console=ttyS0';
 
-async function throughRepro(workDir: string, id: string): Promise<number> {
+async function throughRepro(workDir: string, id: string, packagesRuns: string[][] = [[]]): Promise<number[]> {
   const provisioner = createLibvirtProvisioner({
     libvirt: { uri, engine: 'direct', network: 'repro', sshHost: '127.0.0.1' },
     dataDir: workDir,
     pool: `repro-bench-${id}`,
+    snapshots: { maxCount: 5, maxBytes: 20 * 1024 ** 3 },
   });
-  const t0 = performance.now();
+  const times: number[] = [];
   try {
-    await provisioner.create(
-      { envId: id, ticket: { system: 'bench', id }, image, packages: [], limits: { cpus, memoryMb, pids: 512, diskGb: image.vm!.diskGb } },
-      () => undefined,
-    );
-    return performance.now() - t0;
+    for (const [i, packages] of packagesRuns.entries()) {
+      const envId = `${id}${i}`;
+      const t0 = performance.now();
+      const r = await provisioner.create(
+        { envId, ticket: { system: 'bench', id }, image, packages, limits: { cpus, memoryMb, pids: 512, diskGb: image.vm!.diskGb } },
+        () => undefined,
+      );
+      times.push(performance.now() - t0);
+      if (packages.length > 0) console.log(`  [${packages.join(' ')}]: ${(times.at(-1)! / 1000).toFixed(1)}s${r.snapshot ? ` (from snapshot ${r.snapshot.slice(0, 12)})` : ''}`);
+      await provisioner.destroy(envId);
+    }
+    return times;
   } finally {
-    await provisioner.destroy(id);
+    for (const i of packagesRuns.keys()) await provisioner.destroy(`${id}${i}`).catch(() => undefined);
     await provisioner.close();
     await virsh.run(['pool-destroy', `repro-bench-${id}`]).catch(() => undefined);
     await virsh.run(['pool-undefine', `repro-bench-${id}`]).catch(() => undefined);
@@ -107,9 +118,9 @@ for (let i = 0; i < runs; i++) {
     // Alternate the order so a warmer page cache does not always favour the same side.
     if (i % 2 === 0) {
       hand.push(await byHand(workDir, id, type));
-      repro.push(await throughRepro(workDir, id));
+      repro.push(...(await throughRepro(workDir, id)));
     } else {
-      repro.push(await throughRepro(workDir, id));
+      repro.push(...(await throughRepro(workDir, id)));
       hand.push(await byHand(workDir, id, type));
     }
   } finally {
@@ -123,3 +134,18 @@ console.log(`domain type: ${type}, runs: ${runs}`);
 console.log(`repro (direct engine) request→ready: ${(r / 1000).toFixed(1)}s`);
 console.log(`by hand (virsh create) boot→ready:   ${(h / 1000).toFixed(1)}s`);
 console.log(`ratio: ${(r / h).toFixed(3)} (target ≤ 1.1)`);
+
+const packages = (process.env.REPRO_BENCH_VM_PACKAGES ?? 'tree bc').split(/\s+/).filter(Boolean);
+if (packages.length > 0) {
+  const workDir = await mkdtemp(join(dataDir, 'bench-vm-'));
+  await chmod(workDir, 0o755);
+  try {
+    console.log(`VM with packages through repro (cold, then the same set reversed):`);
+    const [cold, warm] = await throughRepro(workDir, `p${Date.now().toString(36)}`, [packages, [...packages].reverse()]);
+    console.log(`cold (installs, keeps the snapshot) request→ready: ${(cold! / 1000).toFixed(1)}s`);
+    console.log(`from the snapshot request→ready:                  ${(warm! / 1000).toFixed(1)}s`);
+    console.log(`ratio: ${(warm! / cold!).toFixed(3)}`);
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
