@@ -7,6 +7,7 @@ import { pruneToBudget, type SnapshotBudget } from '../pruneToBudget.js';
 import { snapshotKey } from '../snapshotKey.js';
 
 const run = promisify(execFile);
+const exists = (path: string) => stat(path).then(() => true, () => false);
 
 export interface VmSnapshotLookup {
   key: string;
@@ -77,7 +78,7 @@ export function createVmSnapshots(o: VmSnapshotOptions) {
     const key = snapshotKey(baseId, family, packages, undefined);
     const record = await readRecord(key);
     const disk = diskOf(key);
-    if (!record || !(await stat(disk).then(() => true, () => false))) return { key, baseId };
+    if (!record || !(await exists(disk))) return { key, baseId };
     // The claim: prune leaves it alone until the new overlay shows it in use.
     const now = new Date();
     await utimes(recordOf(key), now, now);
@@ -151,7 +152,7 @@ export function createVmSnapshots(o: VmSnapshotOptions) {
   }
 
   /**
-   * Retires snapshots of an older build of `current.base` (or whose base is gone), then removes
+   * Retires snapshots of an older build of `current.base` (or whose base or disk is gone), then removes
    * the least recently used until within the budget. One an overlay is backed by, or claimed
    * within the grace period, is never removed.
    */
@@ -166,10 +167,15 @@ export function createVmSnapshots(o: VmSnapshotOptions) {
       return true;
     };
     const claimed = (s: VmSnapshot) => inUse.has(s.disk) || Date.now() - s.lastUsed < claimGraceMs;
-    const baseGone = async (s: VmSnapshot) => !(await stat(s.base).then(() => true, () => false));
+    // A disk whose record was never written (the save failed in between) is found by no lookup.
+    const recorded = new Set(snapshots.map((s) => s.disk));
+    for (const name of await readdir(o.dir).catch(() => [] as string[])) {
+      const disk = join(o.dir, name);
+      if (name.endsWith('.qcow2') && !recorded.has(disk) && !inUse.has(disk) && !(await readRecord(name.slice(0, -'.qcow2'.length)))) await rm(disk, { force: true });
+    }
     const kept: VmSnapshot[] = [];
     for (const s of snapshots) {
-      const retired = (current !== undefined && s.base === current.base && s.baseId !== current.baseId) || (await baseGone(s));
+      const retired = (current !== undefined && s.base === current.base && s.baseId !== current.baseId) || !(await exists(s.base)) || !(await exists(s.disk));
       if (retired && !inUse.has(s.disk)) await remove(s);
       else kept.push(s);
     }
