@@ -72,7 +72,7 @@ export function createEnvironmentService(deps: EnvironmentServiceDeps): Environm
     const source = await store.get(input.from);
     if (!source) throw new ValidationError(`from: environment ${input.from} does not exist`, 'from');
     const p = source.provenance;
-    if (!p) throw new ValidationError(`from: environment ${input.from} has no recorded build and package versions (it never became ready, or is a VM)`, 'from');
+    if (!p) throw new ValidationError(`from: environment ${input.from} has no recorded build and package versions (it never became ready, or is a VM without packages or snapshots)`, 'from');
     const image = catalog.get(source.image);
     if (!image) throw new ValidationError(`from: image ${source.image} of ${input.from} left the catalog`, 'from');
     const pin = image.family === 'rhel' ? '-' : '=';

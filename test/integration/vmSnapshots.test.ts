@@ -87,6 +87,7 @@ describe('VM package-set snapshots (real libvirtd + qemu)', () => {
     expect(progress).toContainEqual(expect.stringMatching(/^kept package-set snapshot [0-9a-f]{12}$/));
     const [kept] = await snapshotsIn().list();
     expect(kept).toMatchObject({ from: first, base, packages: ['bc', 'tree'], installed: result.installed });
+    // The test image's disk path is absolute already (libvirtTestImage.ts).
     expect(result.imageRef).toEqual({ tag: base, digest: kept!.baseId });
     // A consistent qcow2 whose backing file is the image's base disk.
     const info = JSON.parse((await run('qemu-img', ['info', '-U', '--output=json', kept!.disk])).stdout) as Record<string, unknown>;

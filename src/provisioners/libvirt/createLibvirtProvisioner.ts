@@ -239,13 +239,14 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
     }
     signal?.throwIfAborted();
     await waitReady(spec.envId, serialLog, progress, signal);
-    // The disk it descends from (the image's base, identified as in the snapshot key) and what it holds.
+    // The disk it descends from (the image's base as the catalog names it, identified as in the
+    // snapshot key: no host path in ticket comments) and what it holds.
     let provenance: Pick<ProvisionResult, 'installed' | 'imageRef' | 'snapshot'> = {};
     if (found) {
       const installed = found.hit?.installed ?? (await installedIn(await sshTo(spec.envId, 'direct'), spec));
       signal?.throwIfAborted();
       if (!found.hit) await keepSnapshot(spec, base, found, installed, progress);
-      provenance = { installed, imageRef: { tag: base, digest: found.baseId }, ...(found.hit ? { snapshot: found.key } : {}) };
+      provenance = { installed, imageRef: { tag: vm.disk, digest: found.baseId }, ...(found.hit ? { snapshot: found.key } : {}) };
     }
     const host = o.libvirt.sshHost;
     return {
