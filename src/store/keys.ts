@@ -6,6 +6,20 @@ export function keys(prefix: string) {
     byCreation: `${prefix}:envs`,
     byState: (state: string) => `${prefix}:envs:state:${state}`,
     byTicket: (system: string, id: string) => `${prefix}:envs:ticket:${system}:${id}`,
+    /** One requester's environments by creation time (destroyed ones until they age out): its listing's index. */
+    byRequester: (requester: string) => `${prefix}:envs:requester:${requester}`,
+    /** Live environments by expiry time (ms): the sweep reads only the overdue ones. */
+    byExpiry: `${prefix}:envs:expiry`,
+    /** Environments in a state whose queue job may be lost (requested, provisioning, failed, destroying), by last update (ms). */
+    unsettled: `${prefix}:envs:unsettled`,
+    /** Live environments per quota scope (sets, so a repeated step cannot count twice); their SCARD is the quota count. */
+    liveOfRequester: (requester: string) => `${prefix}:envs:live:requester:${requester}`,
+    /** `ref` is `system:id`; the Lua scripts build the same name from a record's ticket. */
+    liveOfTicket: (ref: string) => `${prefix}:envs:live:ticket:${ref}`,
+    liveVms: `${prefix}:envs:live:vm`,
+    liveVmsOfRequester: (requester: string) => `${prefix}:envs:live:vm:requester:${requester}`,
+    /** The version of the indexes above that every record has been added to (store/environmentStore.ts reindex). */
+    indexVersion: `${prefix}:envs:index-version`,
     idempotency: (scope: string, key: string) => `${prefix}:idem:${scope}:${key}`,
     /** Terminal sessions of one environment, by start time; each session's metadata and asciicast lines. */
     terminals: (envId: string) => `${prefix}:env:${envId}:terminals`,

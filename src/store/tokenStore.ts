@@ -4,7 +4,7 @@ import { ConflictError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { Principal, Role } from '../auth/roles.js';
 import type { Keys } from './keys.js';
-import { REVOKE_TOKEN } from './lua.js';
+import { REVOKE_TOKEN, defineScript } from './lua.js';
 
 /** What an admin sees of a token: never the token, never its hash. */
 export interface TokenInfo {
@@ -41,6 +41,7 @@ interface Stored {
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function createTokenStore(redis: Redis, k: Keys, clock: Clock): TokenStore {
+  const revokeScript = defineScript(redis, 'reproRevokeToken', 3, REVOKE_TOKEN);
   async function save(token: string, stored: Omit<Stored, 'createdAt'>, replace: boolean): Promise<void> {
     const h = hash(token);
     const { name } = stored;
@@ -88,7 +89,7 @@ export function createTokenStore(redis: Redis, k: Keys, clock: Clock): TokenStor
         .sort((a, b) => (a.name < b.name ? -1 : 1));
     },
     async revoke(name) {
-      return (await redis.eval(REVOKE_TOKEN, 3, k.tokenNames, k.tokens, k.tokenLastUsed, name)) === 1;
+      return (await revokeScript(k.tokenNames, k.tokens, k.tokenLastUsed, name)) === 1;
     },
   };
 }
