@@ -220,14 +220,21 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
       // A requester's listing walks its own index: a page costs about the page, however many
       // environments others have. Other filters (state) are applied while walking, bounded by SCAN_LIMIT.
       const index = q.requester ? k.byRequester(q.requester) : k.byCreation;
+      // Without a state filter every record of the index matches: read no more than the page.
+      let batch = q.state ? SCAN_BATCH : q.limit;
       let scanned = 0;
       let max = after ? String(after.score) : '+inf';
       for (;;) {
-        const raw = await redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, SCAN_BATCH);
+        const raw = await redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch);
         candidates = [];
         for (let i = 0; i < raw.length; i += 2) candidates.push({ id: raw[i]!, score: Number(raw[i + 1]) });
         if (after) candidates = candidates.filter((c) => isAfter(c, after!));
-        if (candidates.length === 0) return { items };
+        if (candidates.length === 0) {
+          if (raw.length / 2 < batch) return { items };
+          // A full batch all at the cursor's own creation time: read a longer run of them.
+          batch *= 2;
+          continue;
+        }
         const records = await getMany(candidates.map((c) => c.id));
         for (const [i, r] of records.entries()) {
           const c = candidates[i]!;
