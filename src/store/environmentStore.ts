@@ -97,13 +97,13 @@ const ms = (iso: string) => Date.parse(iso);
 
 export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, retentionSeconds: number): EnvironmentStore {
   const get = async (id: string) => decode(await redis.hgetall(k.env(id)));
-  const createScript = defineScript(redis, 'reproEnvCreate', 13, CREATE);
+  const createScript = defineScript(redis, 'reproEnvCreate', 12, CREATE);
   const transitionScript = defineScript(redis, 'reproEnvTransition', 2, TRANSITION);
   const reindexScript = defineScript(redis, 'reproEnvReindex', 0, REINDEX);
   // The index key names and state groups the transition and reindex scripts share.
   const indexPrefixes = luaJson({
     env: k.env(''), state: k.byState(''), byRequester: k.byRequester(''), byExpiry: k.byExpiry, unsettled: k.unsettled,
-    liveRequester: k.liveOfRequester(''), liveTicket: k.liveOfTicket(''), liveVms: k.liveVms, liveVmsRequester: k.liveVmsOfRequester(''),
+    liveRequester: k.liveOfRequester(''), liveVms: k.liveVms, liveVmsRequester: k.liveVmsOfRequester(''),
     liveStates: LIVE_STATES, unsettledStates: UNSETTLED_STATES,
   });
 
@@ -152,8 +152,7 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
       const result = (await createScript(
         idempotency ? k.idempotency('create', idempotency.key) : '', k.env(record.id), k.byCreation,
         k.byState('requested'), k.byTicket(ticket.system, ticket.id), k.events(record.id),
-        k.byRequester(requester), k.byExpiry, k.unsettled, k.liveOfRequester(requester), k.liveOfTicket(`${ticket.system}:${ticket.id}`),
-        k.liveVms, k.liveVmsOfRequester(requester),
+        k.byRequester(requester), k.byExpiry, k.unsettled, k.liveOfRequester(requester), k.liveVms, k.liveVmsOfRequester(requester),
         idempotency?.value ?? '', String(idempotency?.ttlSeconds ?? 0), String(ms(record.createdAt)), record.id,
         event.type, event.actor, event.message, luaJson(event.data ?? {}), at, quotas ? luaJson(quotaChecks(quotas, kind)) : '',
         String(ms(record.expiresAt)), kind,

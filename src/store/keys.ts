@@ -12,10 +12,8 @@ export function keys(prefix: string) {
     byExpiry: `${prefix}:envs:expiry`,
     /** Environments in a state whose queue job may be lost (requested, provisioning, failed, destroying), by last update (ms). */
     unsettled: `${prefix}:envs:unsettled`,
-    /** Live environments per quota scope (sets, so a repeated step cannot count twice); their SCARD is the quota count. */
+    /** Live environments per requester and of VMs (sets, so a repeated step cannot count twice); their SCARD is the quota count. */
     liveOfRequester: (requester: string) => `${prefix}:envs:live:requester:${requester}`,
-    /** `ref` is `system:id`; the Lua scripts build the same name from a record's ticket. */
-    liveOfTicket: (ref: string) => `${prefix}:envs:live:ticket:${ref}`,
     liveVms: `${prefix}:envs:live:vm`,
     liveVmsOfRequester: (requester: string) => `${prefix}:envs:live:vm:requester:${requester}`,
     /** The version of the indexes above that every record has been added to (store/environmentStore.ts reindex). */
