@@ -5,7 +5,7 @@ import { isLive, sourcesOf } from '../domain/stateMachine.js';
 import { NotFoundError, QuotaExceededError, ValidationError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { Keys } from './keys.js';
-import { CREATE, REINDEX, TRANSITION, defineScript } from './lua.js';
+import { CREATE, PRUNE, REINDEX, TRANSITION, defineScript } from './lua.js';
 import { luaJson } from './luaJson.js';
 
 export interface EventInput {
@@ -67,6 +67,8 @@ export interface EnvironmentStore {
   unsettledSince(before: Date): Promise<EnvironmentRecord[]>;
   /** Which of these ids have a record that is not destroyed: one round trip, however many ids. */
   notDestroyed(ids: string[]): Promise<Set<string>>;
+  /** Removes the index entries of up to `max` destroyed environments whose record aged out by `at`; how many. */
+  pruneRetired(at: Date, max: number): Promise<number>;
   countByState(): Promise<Record<EnvironmentState, number>>;
   byTicket(system: string, id: string): Promise<EnvironmentRecord[]>;
 }
@@ -100,9 +102,12 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
   const createScript = defineScript(redis, 'reproEnvCreate', 12, CREATE);
   const transitionScript = defineScript(redis, 'reproEnvTransition', 2, TRANSITION);
   const reindexScript = defineScript(redis, 'reproEnvReindex', 0, REINDEX);
+  const pruneScript = defineScript(redis, 'reproEnvPrune', 2, PRUNE);
   // The index key names and state groups the transition and reindex scripts share.
   const indexPrefixes = luaJson({
-    env: k.env(''), state: k.byState(''), byRequester: k.byRequester(''), byExpiry: k.byExpiry, unsettled: k.unsettled,
+    env: k.env(''), state: k.byState(''), byRequester: k.byRequester(''), byExpiry: k.byExpiry, unsettled: k.unsettled, retired: k.retired,
+    // byTicket's name up to `system:id`, which the scripts append from a record's ticket.
+    ticket: k.byTicket('', '').slice(0, -1),
     liveRequester: k.liveOfRequester(''), liveVms: k.liveVms, liveVmsRequester: k.liveVmsOfRequester(''),
     liveStates: LIVE_STATES, unsettledStates: UNSETTLED_STATES,
   });
@@ -272,6 +277,10 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
         return flags as number[];
       });
       return new Set(ids.filter((_, i) => found.some((flags) => flags[i] === 1)));
+    },
+
+    async pruneRetired(at, max) {
+      return Number(await pruneScript(k.retired, k.byCreation, String(at.getTime()), String(max), k.env('')));
     },
 
     async countByState() {

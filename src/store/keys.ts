@@ -16,6 +16,8 @@ export function keys(prefix: string) {
     liveOfRequester: (requester: string) => `${prefix}:envs:live:requester:${requester}`,
     liveVms: `${prefix}:envs:live:vm`,
     liveVmsOfRequester: (requester: string) => `${prefix}:envs:live:vm:requester:${requester}`,
+    /** Destroyed environments by when their record ages out (ms); each member names the index entries to remove then. */
+    retired: `${prefix}:envs:retired`,
     /** The version of the indexes above that every record has been added to (store/environmentStore.ts reindex). */
     indexVersion: `${prefix}:envs:index-version`,
     idempotency: (scope: string, key: string) => `${prefix}:idem:${scope}:${key}`,

@@ -130,8 +130,8 @@ if live[state] then
   if ARGV[12] ~= '' and not diverted then redis.call('ZADD', P.byExpiry, tonumber(ARGV[12]), id) end
 else
   redis.call('ZREM', P.byExpiry, id)
-  if live[current] then
-    local f = redis.call('HMGET', KEYS[1], 'requester', 'kind')
+  local f = redis.call('HMGET', KEYS[1], 'requester', 'kind')
+  if live[current] and f[1] and f[2] then
     for _, set in ipairs(live_sets(P, cjson.decode(f[1]), cjson.decode(f[2]))) do
       redis.call('SREM', set, id)
     end
@@ -149,6 +149,13 @@ if state == 'destroyed' then
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[10]))
   redis.call('EXPIRE', KEYS[2], tonumber(ARGV[10]))
   redis.call('SREM', P.state .. 'destroyed', id)
+  -- Its listing and ticket index entries go when the record does (PRUNE, from the sweep).
+  local f = redis.call('HMGET', KEYS[1], 'requester', 'ticket')
+  if f[1] and f[2] then
+    local t = cjson.decode(f[2])
+    redis.call('ZADD', P.retired, tonumber(ARGV[11]) + tonumber(ARGV[10]) * 1000,
+      cjson.encode({id, P.byRequester .. cjson.decode(f[1]), P.ticket .. t.system .. ':' .. t.id}))
+  end
 end
 return {'ok', current, state, eid}
 `;
@@ -176,6 +183,25 @@ for i = 2, #ARGV, 4 do
   end
 end
 return added
+`;
+
+/** KEYS: retired, byCreation. ARGV: now ms, most entries to remove, record key prefix.
+ *  Removes the index entries of destroyed environments whose record has aged out, so indexes
+ *  hold about the retained records, not every environment ever made. A record still there (its
+ *  EXPIRE runs on Redis's clock) waits for a later sweep. */
+export const PRUNE = `
+local removed = 0
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))) do
+  local e = cjson.decode(m)
+  if redis.call('EXISTS', ARGV[3] .. e[1]) == 0 then
+    redis.call('ZREM', KEYS[2], e[1])
+    redis.call('ZREM', e[2], e[1])
+    redis.call('SREM', e[3], e[1])
+    redis.call('ZREM', KEYS[1], m)
+    removed = removed + 1
+  end
+end
+return removed
 `;
 
 /** KEYS: token names (name → hash), tokens (hash → record), last use (name → time). ARGV[1] name.

@@ -30,12 +30,16 @@ export interface MaintenanceDeps {
 
 /** A record must be this old before a missing job counts as lost (its enqueue may still be under way). */
 const GRACE_MS = 60_000;
+/** Index entries of aged-out records removed per sweep: bounded work, the rest next time. */
+const PRUNE_BATCH = 1000;
 
 export interface MaintenanceReport {
   expired: string[];
   requeued: string[];
   gaveUp: string[];
   orphans: ManagedResource[];
+  /** Destroyed environments whose aged-out record's index entries were removed. */
+  pruned: number;
   /** Set when the sweep stopped before doing anything, with the reason. */
   halted?: string;
 }
@@ -56,7 +60,7 @@ export function createMaintenanceProcessor(deps: MaintenanceDeps) {
   const clearFinished = (job: { queue: string; id: string }) => queues.get(job.queue).remove(job.id).catch(() => undefined);
 
   return async function processMaintenance(): Promise<MaintenanceReport> {
-    const report: MaintenanceReport = { expired: [], requeued: [], gaveUp: [], orphans: [] };
+    const report: MaintenanceReport = { expired: [], requeued: [], gaveUp: [], orphans: [], pruned: 0 };
     // Records and resources agree only while this is the Redis the deployment started with. An
     // emptied, restored or swapped Redis has lost (or never had) the records of live resources:
     // sweeping against it would reap them all.
@@ -95,6 +99,7 @@ export function createMaintenanceProcessor(deps: MaintenanceDeps) {
         report.requeued.push(id);
       }
     }
+    report.pruned = await store.pruneRetired(now, PRUNE_BATCH);
     for (const provisioner of Object.values(deps.provisioners)) {
       const ours = (await provisioner.list()).filter((resource) => resource.instance === deps.instance);
       const kept = await store.notDestroyed([...new Set(ours.map((resource) => resource.envId))]);

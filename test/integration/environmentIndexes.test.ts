@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { QuotaExceededError } from '../../src/errors.js';
 import { createEnvironmentStore, type EnvironmentStore } from '../../src/store/environmentStore.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startHarness, waitFor, type Harness } from '../support/harness.js';
 
 /**
  * The store's indexes against the real Redis: a listing page reads about the page whoever else
@@ -30,6 +30,9 @@ describe('environment indexes', () => {
   });
 
   const request = (requester: string, ticket: string) => h.deps.service.request({ ticket: { system: 'generic', id: ticket }, image: 'debian-12' }, requester);
+  /** The listing's order: newest first, the higher id first within one millisecond. */
+  const newestFirst = (envs: Array<{ id: string; createdAt: string }>) =>
+    [...envs].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : -1)).map((e) => e.id);
   const costOf = async <T>(step: () => Promise<T>): Promise<{ result: T; commands: number }> => {
     const before = commands;
     const result = await step();
@@ -39,17 +42,18 @@ describe('environment indexes', () => {
   it('reads a page of one requester\'s environments in a few commands, with 300 of someone else\'s around, and pages them all', async () => {
     for (let i = 0; i < 300; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => request('alice', `A-${i + j}`)));
     const bobs = [];
-    for (let i = 0; i < 5; i++) bobs.push((await request('bob', `B-${i}`)).record.id);
+    for (let i = 0; i < 5; i++) bobs.push((await request('bob', `B-${i}`)).record);
+    const bobOrder = newestFirst(bobs);
     await counted.list({ limit: 1 }); // the one-time index check
 
     const bobPage = await costOf(() => counted.list({ requester: 'bob', limit: 2 }));
-    expect(bobPage.result.items.map((e) => e.id)).toEqual([bobs[4], bobs[3]]);
+    expect(bobPage.result.items.map((e) => e.id)).toEqual(bobOrder.slice(0, 2));
     expect(bobPage.commands).toBeLessThanOrEqual(3); // ZREVRANGEBYSCORE + one HGETALL per item
     const alicePage = await costOf(() => counted.list({ requester: 'alice', limit: 2 }));
     expect(alicePage.result.items).toHaveLength(2);
     expect(alicePage.commands).toBeLessThanOrEqual(3);
     const anyPage = await costOf(() => counted.list({ limit: 2 }));
-    expect(anyPage.result.items.map((e) => e.id)).toEqual([bobs[4], bobs[3]]);
+    expect(anyPage.result.items.map((e) => e.id)).toEqual(bobOrder.slice(0, 2));
     expect(anyPage.commands).toBeLessThanOrEqual(3);
 
     const seen: string[] = [];
@@ -60,7 +64,7 @@ describe('environment indexes', () => {
       expect(page.items.every((e) => e.requester === 'bob')).toBe(true);
       cursor = page.nextCursor;
     } while (cursor);
-    expect(seen).toEqual([...bobs].reverse());
+    expect(seen).toEqual(bobOrder);
   }, 60_000);
 
   it('pages through environments created in the same millisecond one at a time', async () => {
@@ -81,6 +85,26 @@ describe('environment indexes', () => {
     expect(seen).toEqual([...ids].reverse());
   });
 
+  it('removes a destroyed environment\'s index entries once its record has aged out, not before', async () => {
+    const k = h.deps.keys;
+    const store = createEnvironmentStore(h.deps.redis, k, h.deps.clock, 1);
+    const { record } = await request('frank', 'F-1');
+    for (const to of ['destroying', 'destroyed'] as const) {
+      expect((await store.transition(record.id, { to, event: { type: to, actor: 'test', message: to } })).ok).toBe(true);
+    }
+    const indexed = async () => [
+      await h.deps.redis.zscore(k.byCreation, record.id), await h.deps.redis.zscore(k.byRequester('frank'), record.id),
+      await h.deps.redis.sismember(k.byTicket('generic', 'F-1'), record.id),
+    ];
+    const later = new Date(Date.now() + 5_000);
+    expect(await store.pruneRetired(later, 100)).toBe(0); // the record is still retained
+    expect((await indexed()).every((v) => v !== null && v !== 0)).toBe(true);
+    await waitFor(async () => ((await h.deps.redis.exists(k.env(record.id))) === 0 ? true : undefined), 5_000, 'the record to age out');
+    expect(await store.pruneRetired(later, 100)).toBe(1);
+    expect(await indexed()).toEqual([null, null, 0]);
+    expect(await h.deps.redis.zcard(k.retired)).toBe(0);
+  });
+
   it('adds records written before the indexes existed, once, counting only the live ones', async () => {
     const k = h.deps.keys;
     const carol = [];
@@ -90,7 +114,7 @@ describe('environment indexes', () => {
     await h.deps.redis.del(k.byRequester('carol'), k.byExpiry, k.unsettled, k.liveOfRequester('carol'), k.indexVersion);
 
     const upgraded = createEnvironmentStore(h.deps.redis, k, h.deps.clock, 3600);
-    expect((await upgraded.list({ requester: 'carol', limit: 10 })).items.map((e) => e.id)).toEqual(carol.map((e) => e.id).reverse());
+    expect((await upgraded.list({ requester: 'carol', limit: 10 })).items.map((e) => e.id)).toEqual(newestFirst(carol));
     expect(await h.deps.redis.get(k.indexVersion)).toBe('1');
     expect(await h.deps.redis.scard(k.liveOfRequester('carol'))).toBe(2);
     const overdue = (await upgraded.overdue(new Date(Date.now() + 86_400_000 * 365))).map((e) => e.id);

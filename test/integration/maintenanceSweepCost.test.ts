@@ -68,12 +68,12 @@ describe('maintenance sweep cost', () => {
     await countedSweep().run(); // the store's one-time index check is not part of a sweep's cost
     const small = countedSweep();
     const smallReport = await small.run();
-    expect(smallReport).toEqual({ expired: [], requeued: [], gaveUp: [], orphans: [] });
+    expect(smallReport).toEqual({ expired: [], requeued: [], gaveUp: [], orphans: [], pruned: 0 });
 
     await growTo(200);
     const large = countedSweep();
     const largeReport = await large.run();
-    expect(largeReport).toEqual({ expired: [], requeued: [], gaveUp: [], orphans: [] });
+    expect(largeReport).toEqual({ expired: [], requeued: [], gaveUp: [], orphans: [], pruned: 0 });
     expect(large.counts.list).toBe(1);
     expect(large.counts).toEqual(small.counts);
     expect(large.counts.redis).toBeLessThanOrEqual(12);
