@@ -92,7 +92,7 @@ const INDEXED_STATES = ENVIRONMENT_STATES.filter((s) => s !== 'destroyed');
 const SCAN_BATCH = 200;
 const SCAN_LIMIT = 5000;
 /** Bump when an index is added: records written before it are added once (REINDEX). */
-const INDEX_VERSION = '1';
+const INDEX_VERSION = '2';
 const REINDEX_BATCH = 500;
 
 const ms = (iso: string) => Date.parse(iso);
@@ -105,7 +105,7 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
   const pruneScript = defineScript(redis, 'reproEnvPrune', 2, PRUNE);
   // The index key names and state groups the transition and reindex scripts share.
   const indexPrefixes = luaJson({
-    env: k.env(''), state: k.byState(''), byRequester: k.byRequester(''), byExpiry: k.byExpiry, unsettled: k.unsettled, retired: k.retired,
+    env: k.env(''), state: k.byState(''), byCreation: k.byCreation, byRequester: k.byRequester(''), byExpiry: k.byExpiry, unsettled: k.unsettled, retired: k.retired,
     // byTicket's name up to `system:id`, which the scripts append from a record's ticket.
     ticket: k.byTicket('', '').slice(0, -1),
     liveRequester: k.liveOfRequester(''), liveVms: k.liveVms, liveVmsRequester: k.liveVmsOfRequester(''),
@@ -127,6 +127,7 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
       });
       if (args.length) await reindexScript(indexPrefixes, ...args);
     }
+    await redis.del(...INDEXED_STATES.map(k.legacyStateSet));
     await redis.set(k.indexVersion, INDEX_VERSION);
   }
   let indexing: Promise<void> | undefined;
@@ -221,11 +222,13 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
         }
         return { items };
       }
-      // A requester's listing walks its own index: a page costs about the page, however many
-      // environments others have. Other filters (state) are applied while walking, bounded by SCAN_LIMIT.
-      const index = q.requester ? k.byRequester(q.requester) : k.byCreation;
-      // Without a state filter every record of the index matches: read no more than the page.
-      let batch = q.state ? SCAN_BATCH : q.limit;
+      // A page walks the narrowest index it has (the requester's, the state's, or all), so it costs
+      // about the page however many environments others have. A filter the index does not
+      // answer (the state, within a requester's) is applied while walking, bounded by SCAN_LIMIT.
+      const byStateIndex = !q.requester && q.state !== undefined && q.state !== 'destroyed';
+      const index = q.requester ? k.byRequester(q.requester) : byStateIndex ? k.byState(q.state!) : k.byCreation;
+      // When the index answers every filter, each record it holds matches: read no more than the page.
+      let batch = q.state && !byStateIndex ? SCAN_BATCH : q.limit;
       let scanned = 0;
       let max = after ? String(after.score) : '+inf';
       for (;;) {
@@ -254,7 +257,10 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
       }
     },
 
-    idsInState: (state) => redis.smembers(k.byState(state)),
+    async idsInState(state) {
+      await indexed();
+      return redis.zrange(k.byState(state), 0, -1);
+    },
 
     async overdue(at) {
       await indexed();
@@ -270,13 +276,14 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
 
     async notDestroyed(ids) {
       if (ids.length === 0) return new Set();
+      await indexed();
       const pipeline = redis.pipeline();
-      for (const state of INDEXED_STATES) pipeline.smismember(k.byState(state), ...ids);
-      const found = ((await pipeline.exec()) ?? []).map(([err, flags]) => {
+      for (const state of INDEXED_STATES) pipeline.zmscore(k.byState(state), ...ids);
+      const found = ((await pipeline.exec()) ?? []).map(([err, scores]) => {
         if (err) throw err;
-        return flags as number[];
+        return scores as Array<string | null>;
       });
-      return new Set(ids.filter((_, i) => found.some((flags) => flags[i] === 1)));
+      return new Set(ids.filter((_, i) => found.some((scores) => scores[i] !== null)));
     },
 
     async pruneRetired(at, max) {
@@ -285,8 +292,9 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
 
     async countByState() {
       const states: EnvironmentState[] = ['requested', 'provisioning', 'ready', 'failed', 'destroying'];
+      await indexed();
       const pipeline = redis.pipeline();
-      for (const s of states) pipeline.scard(k.byState(s));
+      for (const s of states) pipeline.zcard(k.byState(s));
       const counts = ((await pipeline.exec()) ?? []).map(([, n]) => Number(n));
       const out = Object.fromEntries(states.map((s, i) => [s, counts[i] ?? 0])) as Record<EnvironmentState, number>;
       out.destroyed = 0; // destroyed records leave the state index; they only age out

@@ -4,7 +4,10 @@ export function keys(prefix: string) {
     env: (id: string) => `${prefix}:env:${id}`,
     events: (id: string) => `${prefix}:env:${id}:events`,
     byCreation: `${prefix}:envs`,
-    byState: (state: string) => `${prefix}:envs:state:${state}`,
+    /** Environments in one state (not destroyed) by creation time (ms): counts, the sweep's checks, state listings. */
+    byState: (state: string) => `${prefix}:envs:in:${state}`,
+    /** The unordered state sets written before byState; reindex removes them. */
+    legacyStateSet: (state: string) => `${prefix}:envs:state:${state}`,
     byTicket: (system: string, id: string) => `${prefix}:envs:ticket:${system}:${id}`,
     /** One requester's environments by creation time (destroyed ones until they age out): its listing's index. */
     byRequester: (requester: string) => `${prefix}:envs:requester:${requester}`,

@@ -70,7 +70,7 @@ for i = 13, #ARGV do fields[#fields + 1] = ARGV[i] end
 local id = ARGV[4]
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('ZADD', KEYS[3], tonumber(ARGV[3]), id)
-redis.call('SADD', KEYS[4], id)
+redis.call('ZADD', KEYS[4], tonumber(ARGV[3]), id)
 redis.call('SADD', KEYS[5], id)
 redis.call('ZADD', KEYS[7], tonumber(ARGV[3]), id)
 redis.call('ZADD', KEYS[8], tonumber(ARGV[11]), id)
@@ -122,8 +122,11 @@ local state = current
 if target ~= '' then
   state = target
   redis.call('HSET', KEYS[1], 'state', cjson.encode(target))
-  redis.call('SREM', P.state .. current, id)
-  redis.call('SADD', P.state .. target, id)
+  redis.call('ZREM', P.state .. current, id)
+  if target ~= 'destroyed' then
+    local created = redis.call('ZSCORE', P.byCreation, id) or ARGV[11]
+    redis.call('ZADD', P.state .. target, tonumber(created), id)
+  end
 end
 local live, unsettled = lookup(P.liveStates), lookup(P.unsettledStates)
 if live[state] then
@@ -148,7 +151,6 @@ end
 if state == 'destroyed' then
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[10]))
   redis.call('EXPIRE', KEYS[2], tonumber(ARGV[10]))
-  redis.call('SREM', P.state .. 'destroyed', id)
   -- Its listing and ticket index entries go when the record does (PRUNE, from the sweep).
   local f = redis.call('HMGET', KEYS[1], 'requester', 'ticket')
   if f[1] and f[2] then
@@ -162,7 +164,8 @@ return {'ok', current, state, eid}
 
 /** ARGV[1] index prefixes (JSON P, with P.env the record key prefix), then per environment: id,
  *  createdAt ms, expiresAt ms, updatedAt ms (read beforehand). Adds records written before these
- *  indexes existed, each from its current state, atomically with it. NX: a score a step wrote
+ *  indexes existed (the state, requester, expiry, unsettled and live indexes), each from its
+ *  current state, atomically with it. NX: a score a step wrote
  *  since the read is newer than the one read. */
 export const REINDEX = INDEX_HELPERS + `
 local P = cjson.decode(ARGV[1])
@@ -174,6 +177,7 @@ for i = 2, #ARGV, 4 do
   if f[1] and f[2] and f[3] then
     local state, requester, kind = cjson.decode(f[1]), cjson.decode(f[2]), cjson.decode(f[3])
     redis.call('ZADD', P.byRequester .. requester, 'NX', tonumber(ARGV[i + 1]), id)
+    if state ~= 'destroyed' then redis.call('ZADD', P.state .. state, 'NX', tonumber(ARGV[i + 1]), id) end
     if live[state] then
       redis.call('ZADD', P.byExpiry, 'NX', tonumber(ARGV[i + 2]), id)
       for _, set in ipairs(live_sets(P, requester, kind)) do redis.call('SADD', set, id) end

@@ -55,6 +55,9 @@ describe('environment indexes', () => {
     const anyPage = await costOf(() => counted.list({ limit: 2 }));
     expect(anyPage.result.items.map((e) => e.id)).toEqual(bobOrder.slice(0, 2));
     expect(anyPage.commands).toBeLessThanOrEqual(3);
+    const statePage = await costOf(() => counted.list({ state: 'requested', limit: 2 }));
+    expect(statePage.result.items.map((e) => e.id)).toEqual(bobOrder.slice(0, 2));
+    expect(statePage.commands).toBeLessThanOrEqual(3);
 
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -110,12 +113,19 @@ describe('environment indexes', () => {
     const carol = [];
     for (let i = 0; i < 3; i++) carol.push((await request('carol', `C-${i}`)).record);
     await h.deps.service.requestDestroy(carol[0]!.id, 'test', 'gone');
-    // As a Redis written by the previous version: none of the new indexes, no index version.
-    await h.deps.redis.del(k.byRequester('carol'), k.byExpiry, k.unsettled, k.liveOfRequester('carol'), k.indexVersion);
+    // As a Redis written by the previous version: none of the new indexes, unordered state sets, no index version.
+    const states = ['requested', 'destroying'] as const;
+    const before = await Promise.all(states.map((state) => h.deps.store.idsInState(state)));
+    await h.deps.redis.del(k.byRequester('carol'), k.byExpiry, k.unsettled, k.liveOfRequester('carol'), k.indexVersion, ...states.map(k.byState));
+    for (const [i, state] of states.entries()) await h.deps.redis.sadd(k.legacyStateSet(state), ...before[i]!);
 
     const upgraded = createEnvironmentStore(h.deps.redis, k, h.deps.clock, 3600);
     expect((await upgraded.list({ requester: 'carol', limit: 10 })).items.map((e) => e.id)).toEqual(newestFirst(carol));
-    expect(await h.deps.redis.get(k.indexVersion)).toBe('1');
+    expect(await h.deps.redis.get(k.indexVersion)).toBe('2');
+    for (const [i, state] of states.entries()) {
+      expect((await upgraded.idsInState(state)).sort()).toEqual([...before[i]!].sort());
+      expect(await h.deps.redis.exists(k.legacyStateSet(state))).toBe(0);
+    }
     expect(await h.deps.redis.scard(k.liveOfRequester('carol'))).toBe(2);
     const overdue = (await upgraded.overdue(new Date(Date.now() + 86_400_000 * 365))).map((e) => e.id);
     expect(overdue).toEqual(expect.arrayContaining([carol[1]!.id, carol[2]!.id]));

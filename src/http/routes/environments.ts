@@ -58,7 +58,7 @@ export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => asyn
       tags: ['environments'],
       summary: 'List environments, newest first',
       querystring: ListQuery,
-      response: { 200: Type.Object({ items: Type.Array(EnvironmentSchema), nextCursor: Type.Optional(Type.String({ description: 'absent on the last page; with a state filter a page may be short and still have one' })) }), ...errorResponses },
+      response: { 200: Type.Object({ items: Type.Array(EnvironmentSchema), nextCursor: Type.Optional(Type.String({ description: 'absent on the last page; with both requester and state a page may be short and still have one' })) }), ...errorResponses },
     },
   }, async (request) => {
     const { ticket, state, limit, cursor } = request.query;
