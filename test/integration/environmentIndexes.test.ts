@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { QuotaExceededError } from '../../src/errors.js';
+import { QuotaExceededError } from '../../src/domain/errors.js';
 import { createEnvironmentStore, type EnvironmentStore } from '../../src/store/environmentStore.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
 

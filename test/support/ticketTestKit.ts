@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { systemClock } from '../../src/clock.js';
+import { systemClock } from '../../src/domain/clock.js';
 import type { Catalog, CatalogImage } from '../../src/images/catalog.js';
 import type { AdapterDeps, WebhookRequest } from '../../src/tickets/port.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_ACTORS } from '../../../src/auth/systemActors.js';
+import { SYSTEM_ACTORS } from '../../../src/domain/systemActors.js';
 import { TICKET_SYSTEMS } from '../../../src/tickets/settings.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 

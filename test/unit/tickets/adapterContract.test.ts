@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ReproError, UnauthorizedError } from '../../../src/errors.js';
+import { ReproError, UnauthorizedError } from '../../../src/domain/errors.js';
 import { createTicketAdapters } from '../../../src/tickets/createTicketAdapters.js';
 import { validateTicketsConfig, TICKET_SYSTEMS, type TicketSystem } from '../../../src/tickets/settings.js';
 import type { TicketAdapter } from '../../../src/tickets/port.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../src/errors.js';
+import { ValidationError } from '../../../src/domain/errors.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
 import { DELIVERY_TIME, TEST_SECRET, fixture, hmac, request } from '../../support/ticketTestKit.js';
 import { adapter, deliver } from './kit.js';

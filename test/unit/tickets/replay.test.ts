@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnauthorizedError, ValidationError } from '../../../src/errors.js';
+import { UnauthorizedError, ValidationError } from '../../../src/domain/errors.js';
 import { createTicketAdapters } from '../../../src/tickets/createTicketAdapters.js';
 import type { TicketAdapter } from '../../../src/tickets/port.js';
 import { validateTicketsConfig, type TicketSystem } from '../../../src/tickets/settings.js';
