@@ -81,11 +81,13 @@ describe('maintenance sweep cost', () => {
 
   it('still finds the overdue, the lost and the orphaned among them', async () => {
     // A record whose provision job was never enqueued (its process died in between).
+    const { kind, image, packages, resources, requester } = await h.deps.store.require((await h.deps.store.idsInState('ready'))[0]!);
+    const now = new Date().toISOString();
     const lost = await h.deps.store.create({
-      ...(await h.deps.store.require((await h.deps.store.idsInState('ready'))[0]!)),
-      id: 'env-lostjob0000', state: 'requested', ticket: { system: 'generic', id: 'LOST' }, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
-      expiresAt: new Date(Date.now() + 3_600_000).toISOString(), access: undefined, hostId: undefined,
-    } as Parameters<typeof h.deps.store.create>[0], { type: 'requested', actor: 'test', message: 'no job' });
+      kind, image, packages, resources, requester,
+      id: 'env-lostjob0000', state: 'requested', ticket: { system: 'generic', id: 'LOST' }, createdAt: now, updatedAt: now,
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    }, { type: 'requested', actor: 'test', message: 'no job' });
     expect(lost.created).toBe(true);
     // Resources of our deployment with no record.
     await echo.create({ envId: 'env-orphan0000', instance: h.workers!.deployment, ticket: { system: 'generic', id: 'GONE' }, image: h.deps.catalog.get('debian-12')!, packages: [], limits: { cpus: 1, memoryMb: 256, pids: 64 } }, () => undefined);
