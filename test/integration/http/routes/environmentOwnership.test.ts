@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnvironmentRecord } from '../../../src/domain/environment.js';
-import { createDockerProvisioner } from '../../../src/provisioners/docker/createDockerProvisioner.js';
-import { startHarness, waitFor, type Harness } from '../../support/harness.js';
+import type { EnvironmentRecord } from '../../../../src/domain/environment.js';
+import { createDockerProvisioner } from '../../../../src/provisioners/docker/createDockerProvisioner.js';
+import { startHarness, waitFor, type Harness } from '../../../support/harness.js';
 
 /**
  * Who may act on which environment, through every environment route, against the real Redis,

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnvironmentRecord } from '../../../src/domain/environment.js';
-import { createKeyPair } from '../../../src/provisioners/libvirt/keyPair.js';
-import type { Provisioner, ProvisionResult } from '../../../src/provisioners/port.js';
-import { startHarness, waitFor, type Harness } from '../../support/harness.js';
+import type { EnvironmentRecord } from '../../../../src/domain/environment.js';
+import { createKeyPair } from '../../../../src/provisioners/libvirt/keyPair.js';
+import type { Provisioner, ProvisionResult } from '../../../../src/provisioners/port.js';
+import { startHarness, waitFor, type Harness } from '../../../support/harness.js';
 
 /**
  * A FAKE VM provisioner: booting a real VM takes minutes under TCG (vmLifecycle.test.ts does it and
