@@ -7,6 +7,7 @@ import type { BuildJob, DestroyJob, ExpireJob, ProvisionJob } from './payloads.j
 
 export interface QueueOptions {
   provisionAttempts: number;
+  provisionBackoffMs: number;
 }
 
 export interface Queues {
@@ -43,7 +44,7 @@ export function createQueues(connection: Redis, k: Keys, opts: QueueOptions): Qu
         ...KEEP,
         jobId: jobIds.provision(env.id),
         attempts: opts.provisionAttempts,
-        backoff: { type: 'exponential', delay: 2000 },
+        backoff: { type: 'exponential', delay: opts.provisionBackoffMs },
       });
     },
 
