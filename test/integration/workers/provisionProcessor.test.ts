@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnvironmentRecord } from '../../src/domain/environment.js';
-import { createEchoProvisioner, type EchoOutcome, type EchoProvisioner } from '../../src/provisioners/echo/createEchoProvisioner.js';
-import { startHarness, waitFor, type Harness } from '../support/harness.js';
+import type { EchoOutcome } from '../../../src/provisioners/echo/createEchoProvisioner.js';
+import { startEchoHarness, type EchoHarness } from '../../support/echoHarness.js';
 
 /** What the echo provisioner does, by the ticket id each test asks with. */
 const SCRIPT: Record<string, (attempt: number) => EchoOutcome> = {
@@ -11,74 +10,58 @@ const SCRIPT: Record<string, (attempt: number) => EchoOutcome> = {
   HANG: () => ({ kind: 'hang' }),
 };
 
-/**
- * The provision and destroy workers' state machine on the real Redis and BullMQ with the echo
- * provisioner: no Docker, so each case takes about a second (the retry waits out its backoff).
- */
+/** The provision and destroy workers' state machine on the real Redis and BullMQ with the echo provisioner. */
 describe('provision worker state machine (echo provisioner)', () => {
-  let h: Harness;
-  let echo: EchoProvisioner;
-
+  let e: EchoHarness;
   beforeAll(async () => {
-    echo = createEchoProvisioner({ script: (spec, attempt) => SCRIPT[spec.ticket.id]!(attempt) });
-    h = await startHarness({ provisioners: { container: echo }, workers: true });
+    e = await startEchoHarness(SCRIPT);
   });
   afterAll(async () => {
-    await h?.close();
+    await e?.h.close();
   });
 
-  const request = async (ticketId: string): Promise<EnvironmentRecord> => {
-    const res = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: h.auth, payload: { ticket: { system: 'generic', id: ticketId }, image: 'debian-12' } });
-    expect(res.statusCode, res.body).toBe(202);
-    return res.json();
-  };
-  const untilState = (id: string, state: string, ms = 15_000) =>
-    waitFor(async () => {
-      const env = await h.deps.store.get(id);
-      return env?.state === state ? env : undefined;
-    }, ms, `${id} to be ${state}`);
-  const types = async (id: string) => (await h.deps.events.history(id)).map((e) => e.type);
-
   it('requested → provisioning → ready, then destroyed on delete', async () => {
-    const env = await request('READY');
-    const ready = await untilState(env.id, 'ready');
+    const env = await e.request('READY');
+    const ready = await e.untilState(env.id, 'ready');
     expect(ready.access).toEqual({ name: `echo-${env.id}`, command: `echo ${env.id}` });
     expect(ready.engine).toBe('echo');
-    await h.app.inject({ method: 'DELETE', url: `/v1/environments/${env.id}`, headers: h.auth });
-    await untilState(env.id, 'destroyed');
-    expect(await echo.inspect(env.id)).toBeUndefined();
-    expect(await types(env.id)).toEqual(['requested', 'provisioning', 'progress', 'ready', 'destroy.requested', 'destroyed']);
+    await e.h.app.inject({ method: 'DELETE', url: `/v1/environments/${env.id}`, headers: e.h.auth });
+    await e.untilState(env.id, 'destroyed');
+    expect(await e.echo.inspect(env.id)).toBeUndefined();
+    expect(await e.eventTypes(env.id)).toEqual(['requested', 'provisioning', 'progress', 'ready', 'destroy.requested', 'destroyed']);
   });
 
   it('a final failure gives up at once and tears down', async () => {
-    const env = await request('FINAL');
-    const gone = await untilState(env.id, 'destroyed');
+    const env = await e.request('FINAL');
+    const gone = await e.untilState(env.id, 'destroyed');
     expect(gone.error).toMatchObject({ message: 'scripted final failure' });
-    expect(echo.calls.filter((id) => id === env.id)).toHaveLength(1);
-    expect(await types(env.id)).toEqual(expect.arrayContaining(['failed', 'gave-up', 'destroyed']));
-    expect(await echo.inspect(env.id)).toBeUndefined();
+    expect(e.echo.calls.filter((id) => id === env.id)).toHaveLength(1);
+    expect(await e.eventTypes(env.id)).toEqual(expect.arrayContaining(['failed', 'gave-up', 'destroyed']));
+    expect(await e.echo.inspect(env.id)).toBeUndefined();
   });
 
   it('a retryable failure is tried again and becomes ready', async () => {
-    const env = await request('RETRY');
-    await untilState(env.id, 'ready');
-    expect(echo.calls.filter((id) => id === env.id)).toHaveLength(2);
-    const history = await types(env.id);
+    const env = await e.request('RETRY');
+    await e.untilState(env.id, 'ready');
+    expect(e.echo.calls.filter((id) => id === env.id)).toHaveLength(2);
+    const history = await e.eventTypes(env.id);
     expect(history.filter((t) => t === 'provisioning')).toHaveLength(2);
     expect(history).toContain('failed');
   });
 
   it('a delete during a step that never ends cancels it and destroys the environment', async () => {
-    const env = await request('HANG');
-    await untilState(env.id, 'provisioning');
-    const del = await h.app.inject({ method: 'DELETE', url: `/v1/environments/${env.id}`, headers: h.auth });
+    const env = await e.request('HANG');
+    await e.untilState(env.id, 'provisioning');
+    const del = await e.h.app.inject({ method: 'DELETE', url: `/v1/environments/${env.id}`, headers: e.h.auth });
+    expect(del.statusCode).toBe(202);
     expect(del.json()).toMatchObject({ state: 'provisioning', destroyRequested: true });
-    const gone = await untilState(env.id, 'destroyed');
+    const gone = await e.untilState(env.id, 'destroyed');
     expect(gone.readyAt).toBeUndefined();
-    const history = await types(env.id);
+    const history = await e.eventTypes(env.id);
+    expect(history.indexOf('destroy.requested')).toBeLessThan(history.indexOf('destroyed'));
     expect(history).toContain('cancelled');
     expect(history).not.toContain('ready');
     expect(history).not.toContain('failed');
-    expect(await echo.inspect(env.id)).toBeUndefined();
+    expect(await e.echo.inspect(env.id)).toBeUndefined();
   });
 });
