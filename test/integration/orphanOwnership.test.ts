@@ -83,19 +83,26 @@ describe('orphan sweep ownership', () => {
   });
 
   it('a sweep whose Redis was reset stops and says why, reaping nothing', async () => {
-    const orphanA = await orphan(a.deps.provisioners.container!, deploymentA);
-    // The records are gone (an emptied or replaced Redis): every resource would look orphaned.
-    await deleteKeys(a.deps.redis, a.config.redisPrefix);
-    const halts: string[] = [];
-    const report = await sweepOf(a, deploymentA, halts)();
-    expect(report.orphans).toEqual([]);
-    expect(report.halted).toMatch(/deployment marker .* is missing/);
-    expect(halts).toHaveLength(1);
-    expect(await containersOf(orphanA)).toHaveLength(1);
+    // A deployment of its own: resetting A's Redis would break the other tests.
+    const c = await startHarness({ provisioners: { container: createDockerProvisioner({ hostId: 'test' }) } });
+    try {
+      const deploymentC = (await c.startWorkers()).deployment ?? c.config.redisPrefix;
+      const orphanC = await orphan(c.deps.provisioners.container!, deploymentC);
+      // The records are gone (an emptied or replaced Redis): every resource would look orphaned.
+      await deleteKeys(c.deps.redis, c.config.redisPrefix);
+      const halts: string[] = [];
+      const report = await sweepOf(c, deploymentC, halts)();
+      expect(report.orphans).toEqual([]);
+      expect(report.halted).toMatch(/deployment marker .* is missing/);
+      expect(halts).toHaveLength(1);
+      expect(await containersOf(orphanC)).toHaveLength(1);
 
-    // Another deployment's id in the marker stops it too.
-    await a.deps.redis.set(a.deps.keys.deployment, 'dep-someoneelse');
-    expect((await sweepOf(a, deploymentA)()).halted).toMatch(/names dep-someoneelse/);
-    expect(await containersOf(orphanA)).toHaveLength(1);
+      // Another deployment's id in the marker stops it too.
+      await c.deps.redis.set(c.deps.keys.deployment, 'dep-someoneelse');
+      expect((await sweepOf(c, deploymentC)()).halted).toMatch(/names dep-someoneelse/);
+      expect(await containersOf(orphanC)).toHaveLength(1);
+    } finally {
+      await c.close();
+    }
   });
 });
