@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { harnessPerFile } from '../../support/harness.js';
 
 /** What buildApp registers beside the routes, through app.inject against the real Redis. */
 describe('app', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = harnessPerFile();
 
   it('serves the OpenAPI document without a token', async () => {
     const doc = await h.app.inject({ method: 'GET', url: '/docs/json' });

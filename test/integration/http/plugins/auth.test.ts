@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { environmentRequest, expectNothingCreated } from '../../../support/environmentRequest.js';
-import { startHarness, type Harness } from '../../../support/harness.js';
+import { harnessPerFile } from '../../../support/harness.js';
 
 /** Who may call: the auth plugin's answers through app.inject against the real Redis. */
 describe('auth plugin', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = harnessPerFile();
 
   it('answers 401 without or with a wrong token, 403 for a requester on an admin route', async () => {
     const none = await h.app.inject({ method: 'POST', url: '/v1/environments', payload: environmentRequest });

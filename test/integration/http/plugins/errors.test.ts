@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { environmentRequest, expectNothingCreated, postEnvironment } from '../../../support/environmentRequest.js';
-import { startHarness, type Harness } from '../../../support/harness.js';
+import { harnessPerFile } from '../../../support/harness.js';
 
 /** How the error plugin answers what Fastify itself refuses, through app.inject against the real Redis. */
 describe('error plugin', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = harnessPerFile();
 
   it('refuses a body over the size limit with 413', async () => {
     const res = await postEnvironment(h, { ...environmentRequest, note: 'x'.repeat(h.config.bodyLimitBytes + 10) });

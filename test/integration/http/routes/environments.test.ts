@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queueNames } from '../../../../src/queue/names.js';
 import { environmentRequest, expectNothingCreated, postEnvironment } from '../../../support/environmentRequest.js';
-import { startHarness, type Harness } from '../../../support/harness.js';
+import { harnessPerFile } from '../../../support/harness.js';
 
 /** The environment routes through app.inject against the real Redis; no worker runs, so nothing is provisioned. */
 describe('environments API', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = harnessPerFile();
 
   it('accepts a request with 202, records it as requested and queues its provisioning', async () => {
     const res = await postEnvironment(h, environmentRequest);

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { harnessPerFile } from '../../../support/harness.js';
 
 /** Liveness, readiness and metrics through app.inject against the real Redis. */
 describe('health routes', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = harnessPerFile();
 
   it('serves health and metrics without a token', async () => {
     expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
