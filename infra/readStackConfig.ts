@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { PACKAGE_MANAGERS, type PackageManager } from '../src/images/catalog.js';
+import { PACKAGE_MANAGERS, type PackageManager } from '../src/domain/packages.js';
 import type { DomainType } from '../src/provisioners/libvirt/probeDomainType.js';
 import type { VmStackConfig } from '../src/provisioners/libvirt/vmStackConfig.js';
 

@@ -19,7 +19,7 @@ import { buildContext } from '../src/images/buildContext.js';
 import { buildImage } from '../src/images/buildImage.js';
 import { mirrorsFrom } from '../src/images/buildOptions.js';
 import { loadCatalog } from '../src/images/loadCatalog.js';
-import { dockerClientOptions } from '../src/provisioners/docker/dockerClientOptions.js';
+import { dockerClientOptions } from '../src/docker/dockerClientOptions.js';
 
 const { values } = parseArgs({ options: { image: { type: 'string', default: 'debian-12' }, runs: { type: 'string', default: '3' } } });
 const runs = Math.max(1, Number(values.runs));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../src/config/loadConfig.js';
-import { buildDeps, type Deps } from '../src/deps.js';
+import { buildDeps, type Deps } from '../src/app/buildDeps.js';
 import { buildApp } from '../src/http/buildApp.js';
 import type { CatalogImage } from '../src/images/catalog.js';
 import { loadCatalog } from '../src/images/loadCatalog.js';

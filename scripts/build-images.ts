@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/loadConfig.js';
-import { buildDeps } from '../src/deps.js';
+import { buildDeps } from '../src/app/buildDeps.js';
 import { mirrorsFrom } from '../src/images/buildOptions.js';
 import { loadCatalog } from '../src/images/loadCatalog.js';
 import { runBuild } from '../src/images/runBuild.js';
 import { tagsInUse } from '../src/images/tagsInUse.js';
-import { dockerClientOptions } from '../src/provisioners/docker/dockerClientOptions.js';
+import { dockerClientOptions } from '../src/docker/dockerClientOptions.js';
 
 async function main(args: string[]): Promise<boolean> {
   const config = loadConfig();

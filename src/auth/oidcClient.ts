@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import type { Config } from '../config/loadConfig.js';
-import { UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '../domain/errors.js';
 import type { SessionStore } from '../store/sessionStore.js';
 
 type OidcConfig = NonNullable<Config['oidc']>;

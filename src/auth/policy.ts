@@ -1,7 +1,7 @@
 import type { EnvironmentRecord } from '../domain/environment.js';
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { ForbiddenError, NotFoundError } from '../domain/errors.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
-import type { Principal } from './roles.js';
+import type { Principal } from '../domain/roles.js';
 
 /**
  * The one rule for environments: a requester acts only on the environments it asked for;

@@ -1,5 +1,5 @@
-import { roleAtLeast, type Principal, type Role } from './roles.js';
-import { isReservedName } from './systemActors.js';
+import { roleAtLeast, type Principal, type Role } from '../domain/roles.js';
+import { isReservedName } from './isReservedName.js';
 
 // The names tokens may have: a person's name then reads like any other actor in the audit trail,
 // and never like a ticket author (`<system>:<author>`) whose environments it would own.

@@ -1,4 +1,4 @@
-import { ReproError } from '../errors.js';
+import { ReproError } from '../domain/errors.js';
 import type { CliConfig } from './cliConfig.js';
 
 export interface ApiClient {

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ReproError, UnauthorizedError } from '../errors.js';
+import { ReproError, UnauthorizedError } from '../domain/errors.js';
 
 /** Either an API token, or a session handed over by `repro login --sso` (sent as the console's cookie). */
 export type CliConfig = { url: string; token: string; session?: undefined } | { url: string; session: string; token?: undefined };

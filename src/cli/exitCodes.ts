@@ -1,4 +1,4 @@
-import { ReproError } from '../errors.js';
+import { ReproError } from '../domain/errors.js';
 
 /** What `repro` exits with (docs/cli.md). `exec` exits with the remote command's own code instead. */
 export const EXIT = {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { ReproError } from '../errors.js';
+import { ReproError } from '../domain/errors.js';
 
 export interface LoopbackListener {
   /** Where the server sends the browser: `127.0.0.1:port`. */

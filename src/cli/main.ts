@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ReproError } from '../errors.js';
+import { ReproError } from '../domain/errors.js';
 import { createApiClient, type ApiClient } from './apiClient.js';
 import { loadCliConfig } from './cliConfig.js';
 import { buildImage, createToken, listImages, listTokens, revokeToken } from './commands/admin.js';

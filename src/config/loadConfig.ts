@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../errors.js';
-import { parseTtl } from '../domain/ttl.js';
+import { ConfigError } from '../domain/errors.js';
+import { parseDuration } from '../domain/parseDuration.js';
 import { validateTicketsConfig } from '../tickets/settings.js';
 import { ConfigSchema, type RawConfig } from './schema.js';
 
@@ -21,6 +21,7 @@ export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId' |
 /** Environment variables and the config path they set; `REPRO_CONFIG` names an optional YAML file. */
 const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list' | 'map']> = [
   ['PORT', 'port', 'int'],
+  ['LOG_LEVEL', 'logLevel', 'string'],
   ['HOST', 'host', 'string'],
   ['REPRO_PUBLIC_URL', 'publicUrl', 'string'],
   ['REDIS_URL', 'redisUrl', 'string'],
@@ -64,11 +65,13 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list' | 'ma
   ['REPRO_TERMINAL_ATTACH_MAX_BYTES', 'terminal.attachMaxBytes', 'int'],
   ['REPRO_MAINTENANCE_INTERVAL_MS', 'maintenanceIntervalMs', 'int'],
   ['REPRO_JOB_LOCK_MS', 'jobLockMs', 'int'],
+  ['REPRO_SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs', 'int'],
   ['REPRO_RETENTION', 'retention', 'string'],
   ['REPRO_LIBVIRT_URI', 'libvirt.uri', 'string'],
   ['REPRO_VM_ENGINE', 'libvirt.engine', 'string'],
   ['REPRO_LIBVIRT_NETWORK', 'libvirt.network', 'string'],
   ['REPRO_SSH_HOST', 'libvirt.sshHost', 'string'],
+  ['REPRO_PULUMI_PASSPHRASE', 'libvirt.pulumiPassphrase', 'string'],
   ['REPRO_WEBHOOK_MAX_SKEW', 'webhooks.maxSkew', 'string'],
   ['REPRO_PACKAGE_CACHE_URL', 'packageCache.url', 'string'],
   ['REPRO_SNAPSHOTS_MAX_COUNT', 'snapshots.maxCount', 'int'],
@@ -110,8 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: trustProxy (REPRO_TRUST_PROXY): "${badProxy}" is not an address, a CIDR, loopback, linklocal or uniquelocal`);
   }
   const ttl = {
-    defaultSeconds: parseSetting('ttl.default', () => parseTtl(valid.ttl.default)),
-    maxSeconds: parseSetting('ttl.max', () => parseTtl(valid.ttl.max)),
+    defaultSeconds: parseSetting('ttl.default', () => parseDuration(valid.ttl.default)),
+    maxSeconds: parseSetting('ttl.max', () => parseDuration(valid.ttl.max)),
   };
   if (ttl.defaultSeconds > ttl.maxSeconds) throw new ConfigError('invalid configuration: ttl.default is above ttl.max');
   const { ttl: _ttl, retention, hostId, webhooks, rateLimit, oidc, ...rest } = valid;
@@ -124,13 +127,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     imagesDir: resolve(valid.imagesDir),
     hostId: hostId ?? hostname().replace(/[^A-Za-z0-9_.-]/g, '-'),
     ttl,
-    retentionSeconds: parseSetting('retention', () => parseTtl(retention)),
-    webhooks: { maxSkewSeconds: parseSetting('webhooks.maxSkew', () => parseTtl(webhooks.maxSkew)) },
+    retentionSeconds: parseSetting('retention', () => parseDuration(retention)),
+    webhooks: { maxSkewSeconds: parseSetting('webhooks.maxSkew', () => parseDuration(webhooks.maxSkew)) },
     rateLimit: {
       publicMax: rateLimit.publicMax,
-      publicWindowMs: parseSetting('rateLimit.publicWindow', () => parseTtl(rateLimit.publicWindow)) * 1000,
+      publicWindowMs: parseSetting('rateLimit.publicWindow', () => parseDuration(rateLimit.publicWindow)) * 1000,
       failedAuthMax: rateLimit.failedAuthMax,
-      failedAuthWindowMs: parseSetting('rateLimit.failedAuthWindow', () => parseTtl(rateLimit.failedAuthWindow)) * 1000,
+      failedAuthWindowMs: parseSetting('rateLimit.failedAuthWindow', () => parseDuration(rateLimit.failedAuthWindow)) * 1000,
     },
   };
 }
@@ -143,7 +146,7 @@ function checkOidc(oidc: NonNullable<RawConfig['oidc']>): NonNullable<Config['oi
   }
   if (!oidc.scopes.split(/\s+/).includes('openid')) throw new ConfigError('invalid configuration: oidc.scopes must include openid');
   const { sessionTtl, ...rest } = oidc;
-  return { ...rest, sessionTtlSeconds: parseSetting('oidc.sessionTtl', () => parseTtl(sessionTtl)) };
+  return { ...rest, sessionTtlSeconds: parseSetting('oidc.sessionTtl', () => parseDuration(sessionTtl)) };
 }
 
 function readYaml(path: string | undefined): Record<string, unknown> {

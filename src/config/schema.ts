@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { RoleSchema } from '../auth/roles.js';
+import { RoleSchema } from '../domain/roles.js';
 
 const Duration = Type.String({ minLength: 2, description: '30m, 8h, 2d or ISO 8601' });
 
@@ -50,9 +50,11 @@ export const ConfigSchema = Type.Object(
     debianMirror: Type.String({ pattern: '^https?://', default: 'http://deb.debian.org/debian' }),
     /** Ubuntu's package mirror: the ubuntu images' sources and their debootstrapped bases. */
     ubuntuMirror: Type.String({ pattern: '^https?://', default: 'http://archive.ubuntu.com/ubuntu' }),
-    /** Which parts run in this process: both for the embedded default. */
     /** Environment kinds this host's workers serve: Docker containers, libvirt VMs. */
     kinds: Type.Array(Type.Union([Type.Literal('container'), Type.Literal('vm')]), { minItems: 1, default: ['container', 'vm'] }),
+    /** pino's level for the service's log. */
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+    /** Which parts run in this process: both for the embedded default (src/entrypoints/main.ts). */
     roles: Type.Array(Type.Union([Type.Literal('api'), Type.Literal('worker')]), { minItems: 1, default: ['api', 'worker'] }),
     ttl: Type.Object(
       { default: Duration, max: Duration },
@@ -114,6 +116,8 @@ export const ConfigSchema = Type.Object(
     maintenanceIntervalMs: Type.Integer({ minimum: 1000, default: 60000 }),
     /** A job whose worker died is retried after its lock lapses, about this long. */
     jobLockMs: Type.Integer({ minimum: 1000, default: 30000 }),
+    /** On SIGINT/SIGTERM, how long the process waits for requests, jobs and connections to close before it exits anyway (code 1). */
+    shutdownTimeoutMs: Type.Integer({ minimum: 1000, default: 30000 }),
     /** How long destroyed records stay readable for audit. */
     retention: Type.String({ minLength: 2, default: '30d' }),
     libvirt: Type.Object(
@@ -123,6 +127,8 @@ export const ConfigSchema = Type.Object(
         network: Type.String({ minLength: 1 }),
         /** Address the forwarded SSH ports listen on, and that access details name. */
         sshHost: Type.String({ minLength: 1 }),
+        /** Encrypts the Pulumi engine's stack secrets; generated once into <dataDir>/pulumi/.passphrase when unset. */
+        pulumiPassphrase: Type.Optional(Type.String({ minLength: 1 })),
       },
       { default: { uri: 'qemu:///system', engine: 'auto', network: 'repro', sshHost: '127.0.0.1' } },
     ),

@@ -28,6 +28,7 @@ export interface Access {
  * only through the audited access route by those allowed to act on the environment.
  */
 export interface AccessSecrets {
+  /** A VM's SSH private key: sealed with the secrets key in Redis, returned only by GET /v1/environments/:id/access. */
   privateKey?: string;
 }
 

@@ -1,5 +1,11 @@
-import { ValidationError } from '../errors.js';
-import type { PackageFamily, PackageManager } from '../images/catalog.js';
+import { ValidationError } from './errors.js';
+
+/** The package families an image can belong to and the package managers that install into them. */
+export const PACKAGE_FAMILIES = ['debian', 'rhel', 'ubuntu'] as const;
+export type PackageFamily = (typeof PACKAGE_FAMILIES)[number];
+
+export const PACKAGE_MANAGERS = ['apt', 'dnf', 'yum'] as const;
+export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
 
 // Debian policy §5.6.1: lower case letters, digits, + - . ; at least two characters, starts alphanumeric.
 const DEBIAN_NAME = /^[a-z0-9][a-z0-9+.-]+$/;

@@ -1,4 +1,4 @@
-import { ConflictError } from '../errors.js';
+import { ConflictError } from './errors.js';
 import type { EnvironmentState } from './environment.js';
 
 /**

@@ -4,12 +4,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Deps } from '../deps.js';
+import type { Deps } from '../app/buildDeps.js';
 import { validatorCompiler } from './plugins/validatorCompiler.js';
-import { bearerToken, registerAuth } from './plugins/auth.js';
-import { sessionCookie } from './plugins/sessionCookie.js';
-import { registerErrorHandling } from './plugins/errors.js';
-import { registerRateLimit } from './plugins/rateLimit.js';
+import { auth } from './plugins/auth.js';
+import { depsDecorator } from './plugins/depsDecorator.js';
+import { errorHandling } from './plugins/errors.js';
+import { rateLimit } from './plugins/rateLimit.js';
 import { consoleAssets } from './plugins/consoleAssets.js';
 import { queueBoard } from './plugins/queueBoard.js';
 import { authRoutes } from './routes/auth.js';
@@ -21,7 +21,11 @@ import { terminalRoutes } from './routes/terminal.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
-/** The HTTP API, without listening: tests use `app.inject()`, main.ts calls `listen`. */
+/**
+ * The HTTP API, without listening: tests use `app.inject()`, entrypoints/run.ts calls `listen`. Plugins come
+ * in layers: external ones (Fastify's, configured here) and the app's own decorate and hook the
+ * root; the routes, each in its own scope, come last and reach everything through `app.deps`.
+ */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
@@ -38,7 +42,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     else parseJson(request, body, done);
   });
 
-  registerErrorHandling(app);
+  // External plugins. None opens a scope of its own, so the app's error handler still covers every route.
+  await app.register(depsDecorator, { deps });
   await app.register(swagger, {
     openapi: {
       info: { title: 'repro', version: '1', description: 'Throwaway reproduction environments attached to support tickets' },
@@ -46,29 +51,32 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
-  // The docs routes are registered by the plugin; mark them public.
+  // The docs routes are registered by swagger-ui; mark them public (before the rate limit reads that mark).
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), auth: 'public' };
   });
-  const failedAuth = await registerRateLimit(app, deps);
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(rateLimit);
   // Before the auth hook: the plugin's own hooks must see every upgrade, also one the auth hook
   // refuses, so that the refused upgrade's socket is closed once the 401 is sent.
   // Terminal input frames are keystrokes and pastes: 64 KiB is plenty and bounds memory per frame.
   await app.register(websocket, { options: { maxPayload: 65536 } });
   await app.register(cookie);
-  // Bearer first: automation never depends on a cookie that happens to be there.
-  registerAuth(app, [bearerToken(deps.tokens), sessionCookie(deps.sessions, deps.tokens, deps.config.publicUrl)], failedAuth);
 
-  await app.register(healthRoutes(deps));
-  await app.register(environmentRoutes(deps));
-  await app.register(imageRoutes(deps));
-  await app.register(terminalRoutes(deps));
-  await app.register(tokenRoutes(deps));
-  await app.register(webhookRoutes(deps.ticketing));
-  await app.register(authRoutes(deps, failedAuth));
-  await app.register(cliLoginRoutes(deps));
-  await app.register(queueBoard(deps));
-  await app.register(consoleAssets(deps.config.consoleDir));
+  // The app's own plugins: the error shape and who may call what.
+  await app.register(errorHandling);
+  await app.register(auth);
+
+  // Routes.
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(healthRoutes);
+  await app.register(environmentRoutes);
+  await app.register(imageRoutes);
+  await app.register(terminalRoutes);
+  await app.register(tokenRoutes);
+  await app.register(webhookRoutes);
+  await app.register(authRoutes);
+  await app.register(cliLoginRoutes);
+  await app.register(queueBoard);
+  await app.register(consoleAssets);
   return app;
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { RoleSchema } from '../auth/roles.js';
-import { PACKAGE_FAMILIES } from '../images/catalog.js';
+import { RoleSchema } from '../domain/roles.js';
+import { PACKAGE_FAMILIES } from '../domain/packages.js';
 
 export const KindSchema = Type.Union([Type.Literal('container'), Type.Literal('vm')]);
 export const StateSchema = Type.Union([

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ProviderError } from '../errors.js';
-import { dockerFailure } from '../provisioners/docker/dockerFailure.js';
+import { ProviderError } from '../domain/errors.js';
+import { dockerFailure } from '../docker/dockerFailure.js';
 import { buildArgs } from './buildArgs.js';
 import { buildContext, contextDigest, contextTar } from './buildContext.js';
 import type { CatalogImage } from './catalog.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
-import { NotFoundError } from '../errors.js';
+import type { Clock } from '../domain/clock.js';
+import { NotFoundError } from '../domain/errors.js';
 import type { Keys } from '../store/keys.js';
 
 export const BUILD_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;

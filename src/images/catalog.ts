@@ -1,9 +1,6 @@
-/** The typed image catalog loaded from images/<name>/image.yaml (and admin changes kept in Redis). */
-export const PACKAGE_FAMILIES = ['debian', 'rhel', 'ubuntu'] as const;
-export type PackageFamily = (typeof PACKAGE_FAMILIES)[number];
+import type { PackageFamily, PackageManager } from '../domain/packages.js';
 
-export const PACKAGE_MANAGERS = ['apt', 'dnf', 'yum'] as const;
-export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
+/** The typed image catalog loaded from images/<name>/image.yaml (and admin changes kept in Redis). */
 
 export interface ContainerImageSettings {
   /** Dockerfile relative to the image folder. */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
-import { ConflictError } from '../errors.js';
+import type { Clock } from '../domain/clock.js';
+import { ConflictError } from '../domain/errors.js';
 import type { Keys } from '../store/keys.js';
 import type { DefinitionChange } from './diffDefinitions.js';
 

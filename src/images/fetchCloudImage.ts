@@ -5,7 +5,7 @@ import { basename, dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ProviderError } from '../errors.js';
+import { ProviderError } from '../domain/errors.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 

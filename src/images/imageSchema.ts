@@ -1,6 +1,6 @@
 /** The shape of images/<name>/image.yaml, checked before anything is built or provisioned from it. */
 import { Type, type Static } from '@sinclair/typebox';
-import { PACKAGE_FAMILIES, PACKAGE_MANAGERS } from './catalog.js';
+import { PACKAGE_FAMILIES, PACKAGE_MANAGERS } from '../domain/packages.js';
 
 const NonEmpty = Type.String({ minLength: 1 });
 // YAML reads `version: 12` as a number; both spellings mean the same release.

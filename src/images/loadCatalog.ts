@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { ConfigError, ReproError, ValidationError } from '../errors.js';
+import { ConfigError, ReproError, ValidationError } from '../domain/errors.js';
 import { buildContext, contextHas } from './buildContext.js';
 import type { Catalog, CatalogImage } from './catalog.js';
 import { checkDockerfile } from './checkDockerfile.js';

@@ -1,7 +1,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../domain/errors.js';
 import { validatePackages } from '../domain/packages.js';
 import { packageManagerOf, type CatalogImage } from './catalog.js';
 import { ImageSchema, type ImageDocument } from './imageSchema.js';

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import { buildImage, IMAGE_LABELS, repositoryOf } from './buildImage.js';
 import type { BuildOptions } from './buildOptions.js';
 import type { BuildStore } from './buildStore.js';

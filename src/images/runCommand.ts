@@ -3,26 +3,23 @@ import { spawn } from 'node:child_process';
 export interface RunOptions {
   /** Each output line (stdout and stderr) as it arrives. */
   onLine?: (line: string) => void;
-  /** Piped into the command's stdin; when absent stdin is closed. */
-  stdin?: NodeJS.ReadableStream;
-  env?: NodeJS.ProcessEnv;
 }
 
-/** Runs argv without a shell; rejects with the command's last lines when it exits non-zero. */
+/** Runs argv without a shell, stdin closed; rejects with the command's last lines when it exits non-zero. */
 export function runCommand(argv: string[], opts: RunOptions = {}): Promise<void> {
   const [file, ...args] = argv;
   if (file === undefined) return Promise.reject(new Error('runCommand: empty argv'));
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: opts.env ?? process.env, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     const emit = (raw: string): void => {
-      // docker colours its stderr; logs and error messages want plain text.
+      // Logs and error messages want plain text, whether or not the tool colours its output.
       const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
       tail.push(line);
       if (tail.length > 15) tail.shift();
       opts.onLine?.(line);
     };
-    for (const stream of [child.stdout, child.stderr].filter((s) => s !== null)) {
+    for (const stream of [child.stdout, child.stderr]) {
       let pending = '';
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
@@ -31,13 +28,6 @@ export function runCommand(argv: string[], opts: RunOptions = {}): Promise<void>
         lines.filter((l) => l.trim() !== '').forEach(emit);
       });
       stream.on('end', () => pending.trim() !== '' && emit(pending));
-    }
-    if (opts.stdin && child.stdin) {
-      opts.stdin.on('error', (err) => {
-        child.kill();
-        reject(err);
-      });
-      opts.stdin.pipe(child.stdin);
     }
     child.on('error', (err) => reject(new Error(`${file}: ${err.message}`)));
     child.on('close', (code, signal) => {

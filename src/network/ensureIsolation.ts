@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ProviderError } from '../errors.js';
+import { ProviderError } from '../domain/errors.js';
 import { hookRule, type ChainRules, type Family } from './isolationRules.js';
 
 const TOOLS: Record<Family, { cmd: string; restore: string }> = {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/loadConfig.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../domain/errors.js';
 import { networkBridge } from '../provisioners/libvirt/networkBridge.js';
 import { createVirsh } from '../provisioners/libvirt/virsh.js';
 import { ensureIsolation } from './ensureIsolation.js';

@@ -2,6 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EnvironmentKind, EnvironmentRecord } from '../domain/environment.js';
 import type { Keys } from '../store/keys.js';
+import { mergeMetricFamilies } from './mergeMetricFamilies.js';
 import { jobIds, queueNames } from './names.js';
 import type { BuildJob, DestroyJob, ExpireJob, ProvisionJob } from './payloads.js';
 
@@ -18,8 +19,13 @@ export interface Queues {
   /** Queues an image build; the job id is the build id. */
   build(buildId: string): Promise<void>;
   hasJob(queue: string, jobId: string): Promise<boolean>;
-  /** Counts of waiting/active/delayed/failed jobs per queue, for /metrics. */
-  depths(): Promise<Array<{ queue: string; state: string; count: number }>>;
+  /**
+   * The queues that exist in this Redis (every host's), found by their BullMQ meta key: opening a
+   * queue object for a name no worker uses would create it.
+   */
+  names(): Promise<string[]>;
+  /** BullMQ's Prometheus export (jobs per state, completed and failed totals) of every queue in `names()`. */
+  prometheusMetrics(): Promise<string>;
   get(name: string): Queue;
   close(): Promise<void>;
 }
@@ -35,6 +41,18 @@ export function createQueues(connection: Redis, k: Keys, opts: QueueOptions): Qu
       open.set(name, q);
     }
     return q;
+  };
+
+  const names = async (): Promise<string[]> => {
+    const prefix = `${k.queues}:`;
+    const found = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await connection.scan(cursor, 'MATCH', `${prefix}*:meta`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) found.add(key.slice(prefix.length, -':meta'.length));
+    } while (cursor !== '0');
+    return [...found].sort();
   };
 
   return {
@@ -82,13 +100,10 @@ export function createQueues(connection: Redis, k: Keys, opts: QueueOptions): Qu
       return state !== 'completed' && state !== 'failed' && state !== 'unknown';
     },
 
-    async depths() {
-      const out: Array<{ queue: string; state: string; count: number }> = [];
-      for (const [name, q] of open) {
-        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        for (const [state, count] of Object.entries(counts)) out.push({ queue: name, state, count });
-      }
-      return out;
+    names,
+
+    async prometheusMetrics() {
+      return mergeMetricFamilies(await Promise.all((await names()).map((name) => get(name).exportPrometheusMetrics())));
     },
 
     get,

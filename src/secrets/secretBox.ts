@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ReproError } from '../errors.js';
+import { ReproError } from '../domain/errors.js';
 
 /** Encrypts access secrets at rest: whoever reads Redis sees only ciphertext. */
 export interface SecretBox {

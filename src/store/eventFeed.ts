@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { EnvironmentEvent } from '../domain/environment.js';
-import { TooManyError } from '../errors.js';
+import { TooManyError } from '../domain/errors.js';
 import { toEvent } from './environmentStore.js';
 import type { Keys } from './keys.js';
 

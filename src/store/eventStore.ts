@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { EnvironmentEvent } from '../domain/environment.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { Keys } from './keys.js';
 import { toEvent, type EventInput } from './environmentStore.js';
 

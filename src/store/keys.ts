@@ -1,4 +1,8 @@
-/** Every Redis key repro writes, under one prefix so tests and tenants stay apart. */
+/**
+ * The Redis keys of records, events, tokens, sessions, images, builds and queues, under one prefix
+ * so tests and tenants stay apart. Two other families share the prefix: the ticket side's
+ * (tickets/ticketKeys.ts) and the rate limiter's counters (`<prefix>:ratelimit:`, http/plugins/rateLimit.ts).
+ */
 export function keys(prefix: string) {
   return {
     env: (id: string) => `${prefix}:env:${id}`,

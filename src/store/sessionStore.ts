@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Principal } from '../auth/roles.js';
+import type { Principal } from '../domain/roles.js';
 import type { Keys } from './keys.js';
 
 /** What a pending single sign-on login keeps between the redirect and the callback. */

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ConflictError } from '../errors.js';
-import type { Clock } from '../clock.js';
-import type { Principal, Role } from '../auth/roles.js';
+import { ConflictError } from '../domain/errors.js';
+import type { Clock } from '../domain/clock.js';
+import type { Principal, Role } from '../domain/roles.js';
 import type { Keys } from './keys.js';
 import { REVOKE_TOKEN } from './lua.js';
 

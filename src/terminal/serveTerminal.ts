@@ -1,12 +1,16 @@
 import type { WebSocket } from 'ws';
-import type { Deps } from '../deps.js';
-import { ConflictError, NotFoundError, ReproError } from '../errors.js';
-import type { TerminalSession, TerminalSize } from '../provisioners/port.js';
-import type { Principal } from '../auth/roles.js';
+import type { Config } from '../config/loadConfig.js';
+import type { Clock } from '../domain/clock.js';
+import type { EnvironmentKind } from '../domain/environment.js';
+import { ConflictError, NotFoundError, ReproError } from '../domain/errors.js';
+import type { Provisioner, TerminalSession, TerminalSize } from '../provisioners/port.js';
+import type { Principal } from '../domain/roles.js';
 import { createCastRecorder } from './castRecorder.js';
 import { parseControlFrame } from './controlFrame.js';
 import { terminalEnvironment } from './terminalEnvironment.js';
-import { newTerminalSessionId } from './transcriptStore.js';
+import type { EnvironmentStore } from '../store/environmentStore.js';
+import type { EventStore } from '../store/eventStore.js';
+import { newTerminalSessionId, type TranscriptStore } from '../store/transcriptStore.js';
 
 /** WebSocket close codes of the terminal protocol (docs/terminal.md). */
 export const CLOSE = { ended: 1000, error: 1011, notFound: 4404, notReady: 4409, timeLimit: 4408 } as const;
@@ -15,6 +19,16 @@ export const CLOSE = { ended: 1000, error: 1011, notFound: 4404, notReady: 4409,
 export interface TerminalLog {
   warn(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
+}
+
+/** What a terminal session needs from the process (app/buildDeps.ts passes its own). */
+export interface TerminalDeps {
+  config: Pick<Config, 'terminal'>;
+  clock: Clock;
+  store: EnvironmentStore;
+  events: EventStore;
+  transcripts: TranscriptStore;
+  provisioners: Partial<Record<EnvironmentKind, Provisioner>>;
 }
 
 /** Client input waiting while the shell opens is bounded; a client flooding before the shell exists is cut off. */
@@ -28,7 +42,7 @@ const MAX_UNSENT_BYTES = 8 << 20;
  * transcript, ends on shell exit, client close, idle timeout or maximum duration, and writes
  * the start and the end (with its duration) to the environment's audit events.
  */
-export async function serveTerminal(deps: Pick<Deps, 'store' | 'events' | 'transcripts' | 'provisioners' | 'config' | 'clock'>, socket: WebSocket, envId: string, principal: Principal, size: TerminalSize, log: TerminalLog): Promise<void> {
+export async function serveTerminal(deps: TerminalDeps, socket: WebSocket, envId: string, principal: Principal, size: TerminalSize, log: TerminalLog): Promise<void> {
   // Frames can arrive before the shell is open: hold them, in order.
   const pending: Array<{ data: Buffer; binary: boolean }> = [];
   let pendingBytes = 0;

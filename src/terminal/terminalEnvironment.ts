@@ -1,5 +1,5 @@
 import { environmentFor } from '../auth/policy.js';
-import type { Principal } from '../auth/roles.js';
+import type { Principal } from '../domain/roles.js';
 import type { EnvironmentRecord } from '../domain/environment.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
 

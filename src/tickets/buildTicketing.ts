@@ -1,8 +1,14 @@
-import type { Deps } from '../deps.js';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../domain/clock.js';
+import type { Catalog } from '../images/catalog.js';
+import type { Queues } from '../queue/createQueues.js';
+import type { EventStore } from '../store/eventStore.js';
 import { createTicketAdapters } from './createTicketAdapters.js';
-import { createTicketEventHandler, ticketKeys, type TicketEventHandler } from './handleTicketEvents.js';
+import { createTicketEventHandler, type TicketEventHandler } from './handleTicketEvents.js';
+import { ticketKeys } from './ticketKeys.js';
 import type { TicketAdapter } from './port.js';
 import { validateTicketsConfig, type TicketsConfig, type TicketSystem } from './settings.js';
+import type { TicketEnvironments } from './ticketEnvironments.js';
 
 /** Everything the webhook route and the ticket workers share. */
 export interface Ticketing {
@@ -12,7 +18,19 @@ export interface Ticketing {
   watchKey: string;
 }
 
-export function buildTicketing(deps: Pick<Deps, 'config' | 'clock' | 'redis' | 'service' | 'events' | 'queues' | 'catalog'>): Ticketing {
+/** What ticketing needs from the process (app/buildDeps.ts passes its own). */
+export interface TicketingDeps {
+  /** The settings ticketing reads (config/loadConfig.ts, which validates `tickets` with this folder's rules). */
+  config: { tickets: Record<string, unknown>; webhooks: { maxSkewSeconds: number }; redisPrefix: string };
+  clock: Clock;
+  redis: Redis;
+  service: TicketEnvironments;
+  events: EventStore;
+  queues: Queues;
+  catalog: Catalog;
+}
+
+export function buildTicketing(deps: TicketingDeps): Ticketing {
   const settings = validateTicketsConfig(deps.config.tickets);
   const adapters = createTicketAdapters(settings, { catalog: deps.catalog, clock: deps.clock, maxSkewSeconds: deps.config.webhooks.maxSkewSeconds });
   const handler = createTicketEventHandler({

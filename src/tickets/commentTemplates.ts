@@ -1,6 +1,6 @@
 import type { EnvironmentRecord } from '../domain/environment.js';
 import { QUOTA_LABELS, type QuotaName } from '../domain/quotas.js';
-import type { TerminalSessionInfo } from '../terminal/terminalSessionSchema.js';
+import type { TerminalSessionInfo } from '../domain/terminalSessionSchema.js';
 
 export type CommentKind = 'accepted' | 'ready' | 'failed' | 'expiring' | 'destroyed' | 'rejected' | 'over-quota' | 'transcript';
 export type Locale = 'fr' | 'en';

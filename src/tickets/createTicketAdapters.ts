@@ -1,4 +1,4 @@
-import { parseTtl } from '../domain/ttl.js';
+import { parseDuration } from '../domain/parseDuration.js';
 import type { AdapterDeps, TicketAdapter } from './port.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
 import { createGlpiAdapter } from './adapters/glpi.js';
@@ -17,7 +17,7 @@ import { createGenericAdapter } from './adapters/generic.js';
 export function createTicketAdapters(config: TicketsConfig, shared: AdapterDeps): Map<TicketSystem, TicketAdapter> {
   const adapters = new Map<TicketSystem, TicketAdapter>();
   const depsFor = (settings: { maxSkew?: string }): AdapterDeps =>
-    settings.maxSkew ? { ...shared, maxSkewSeconds: parseTtl(settings.maxSkew, 'maxSkew') } : shared;
+    settings.maxSkew ? { ...shared, maxSkewSeconds: parseDuration(settings.maxSkew, 'maxSkew') } : shared;
   if (config.glpi) adapters.set('glpi', createGlpiAdapter(config.glpi, depsFor(config.glpi)));
   if (config.redmine) adapters.set('redmine', createRedmineAdapter(config.redmine, depsFor(config.redmine)));
   if (config.jira) adapters.set('jira', createJiraAdapter(config.jira, depsFor(config.jira)));

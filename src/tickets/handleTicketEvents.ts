@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { EnvironmentRecord, TicketRef } from '../domain/environment.js';
 import { isLive } from '../domain/stateMachine.js';
-import { parseTtl } from '../domain/ttl.js';
-import type { EnvironmentService } from '../environments/service.js';
-import { QuotaExceededError, ReproError } from '../errors.js';
+import { parseDuration } from '../domain/parseDuration.js';
+import { QuotaExceededError, ReproError } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';
 import type { Queues } from '../queue/createQueues.js';
 import type { EventStore } from '../store/eventStore.js';
@@ -12,6 +11,8 @@ import { RELEASE_LOCK } from '../store/lua.js';
 import type { TicketEvent, TicketState } from './port.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
 import { cancelTeardown, enqueueComment, notifyRetryFor, scheduleTeardown } from './ticketQueues.js';
+import type { TicketEnvironments } from './ticketEnvironments.js';
+import { ticketKeys } from './ticketKeys.js';
 import { watchEnvironment } from './watchTicketEnvironments.js';
 
 /** What the handler did with one event: returned to the webhook caller and logged. */
@@ -29,7 +30,7 @@ export interface TicketEventHandlerDeps {
   redis: Redis;
   /** Key prefix (config.redisPrefix): tests and tenants stay apart. */
   prefix: string;
-  service: EnvironmentService;
+  service: TicketEnvironments;
   events: EventStore;
   queues: Queues;
   catalog: Catalog;
@@ -44,17 +45,6 @@ const DELIVERY_TTL_SECONDS = 14 * 86400;
 const STATUS_TTL_SECONDS = 180 * 86400;
 const LOCK_MS = 10_000;
 
-export function ticketKeys(prefix: string) {
-  return {
-    delivery: (id: string) => `${prefix}:tickets:delivery:${id}`,
-    status: (system: string, id: string) => `${prefix}:tickets:status:${system}:${id}`,
-    /** envId → last event id read by the watcher. */
-    watch: `${prefix}:tickets:watch`,
-    /** Held while one request for a ticket and image is checked and created. */
-    lock: (system: string, id: string, image: string) => `${prefix}:tickets:lock:${system}:${id}:${image}`,
-  };
-}
-
 /**
  * Applies ticket events: dedupes deliveries (ticket systems retry), keeps one live environment
  * per ticket and image, remembers the last status per ticket so status-only systems (GLPI,
@@ -66,7 +56,7 @@ export function createTicketEventHandler(deps: TicketEventHandlerDeps): TicketEv
   const k = ticketKeys(deps.prefix);
   const grace = (system: TicketSystem) => {
     const value = deps.settings[system]?.teardownGrace;
-    return value ? parseTtl(value) : 0;
+    return value ? parseDuration(value) : 0;
   };
 
   async function liveOf(ticket: TicketRef): Promise<EnvironmentRecord[]> {

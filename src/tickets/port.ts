@@ -1,5 +1,5 @@
 import type { EnvironmentKind, TicketRef } from '../domain/environment.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { Catalog } from '../images/catalog.js';
 
 /** What a webhook route hands an adapter: headers lower-cased (as Node gives them), the body untouched. */

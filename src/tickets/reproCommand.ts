@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors.js';
-import { parseTtl } from '../domain/ttl.js';
+import { ValidationError } from '../domain/errors.js';
+import { parseDuration } from '../domain/parseDuration.js';
 import { validatePackages } from '../domain/packages.js';
 import type { EnvironmentKind } from '../domain/environment.js';
 import type { Catalog } from '../images/catalog.js';
@@ -47,7 +47,7 @@ export function parseReproCommand(args: string, catalog: Catalog): ReproRequest 
     } else if (token === '--ttl' || token.startsWith('--ttl=')) {
       const value = token === '--ttl' ? tokens[++i] : token.slice('--ttl='.length);
       if (!value || value.startsWith('-')) throw new ValidationError('--ttl needs a duration such as 30m, 8h or 2d', FIELD);
-      parseTtl(value, 'ttl');
+      parseDuration(value, 'ttl');
       ttl = value;
     } else if (token === '--new') {
       additional = true;

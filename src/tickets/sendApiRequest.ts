@@ -1,4 +1,4 @@
-import { ReproError } from '../errors.js';
+import { ReproError } from '../domain/errors.js';
 
 export interface ApiRequest {
   system: string;

@@ -1,7 +1,7 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConfigError } from '../errors.js';
-import { parseTtl } from '../domain/ttl.js';
+import { ConfigError } from '../domain/errors.js';
+import { parseDuration } from '../domain/parseDuration.js';
 
 /** Settings every system shares; the core config schema checks the first three, repeated here so each schema is whole. */
 const common = {
@@ -147,7 +147,7 @@ function crossChecks(name: TicketSystem, s: Record<string, unknown>): string[] {
     const value = s[field];
     if (typeof value !== 'string') continue;
     try {
-      parseTtl(value, field);
+      parseDuration(value, field);
     } catch (err) {
       out.push(`tickets.${name}.${(err as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '../domain/errors.js';
 import type { AdapterDeps, WebhookRequest } from './port.js';
 
 export function hmacHex(algorithm: 'sha1' | 'sha256', secret: string, ...parts: Array<Buffer | string>): string {

@@ -1,18 +1,32 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Deps } from '../deps.js';
+import type { Logger } from 'pino';
 import { queueNames } from '../queue/names.js';
-import { createNotifyProcessor } from '../workers/notifyProcessor.js';
+import { workerMetrics } from '../queue/workerMetrics.js';
+import { createNotifyProcessor, type NotifyDeps } from './notifyProcessor.js';
 import type { Ticketing } from './buildTicketing.js';
 import { createTeardownProcessor } from './teardownProcessor.js';
+import type { TicketEnvironments } from './ticketEnvironments.js';
 import { TEARDOWN_QUEUE } from './ticketQueues.js';
-import { startTicketWatcher } from './watchTicketEnvironments.js';
+import { startTicketWatcher, type TicketWatcherDeps } from './watchTicketEnvironments.js';
+
+/** What the ticket workers take from the process (app/buildDeps.ts passes its own): the notify processor's and the watcher's dependencies, and a few more. */
+export type TicketWorkerDeps =
+  & Pick<NotifyDeps, 'store' | 'events' | 'catalog' | 'transcripts' | 'metrics'>
+  & Pick<TicketWatcherDeps, 'redis' | 'keys' | 'queues' | 'clock'>
+  & {
+    config: { terminal: { attachMaxBytes: number }; publicUrl?: string };
+    log: Logger;
+    service: TicketEnvironments;
+    /** A new blocking Redis connection, for the watcher's blocking reads. */
+    connect(role: string): Redis;
+  };
 
 /**
  * The ticket side of a worker process: the notify outbox, delayed teardowns and the watcher that
  * turns environment transitions into comments. Runs nothing when no ticket system is configured.
  */
-export async function startTicketWorkers(deps: Deps, ticketing: Ticketing, connection: Redis): Promise<{ close(): Promise<void> }> {
+export async function startTicketWorkers(deps: TicketWorkerDeps, ticketing: Ticketing, connection: Redis): Promise<{ close(): Promise<void> }> {
   if (ticketing.adapters.size === 0) return { close: async () => undefined };
   const { log } = deps;
   const prefix = deps.keys.queues;
@@ -20,8 +34,8 @@ export async function startTicketWorkers(deps: Deps, ticketing: Ticketing, conne
     adapters: ticketing.adapters, store: deps.store, events: deps.events, catalog: deps.catalog, metrics: deps.metrics,
     transcripts: deps.transcripts, attachMaxBytes: deps.config.terminal.attachMaxBytes,
     ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
-  }), { connection, prefix, concurrency: 5 });
-  const teardown = new Worker(TEARDOWN_QUEUE, createTeardownProcessor(deps), { connection, prefix, concurrency: 2 });
+  }), { connection, prefix, concurrency: 5, metrics: workerMetrics });
+  const teardown = new Worker(TEARDOWN_QUEUE, createTeardownProcessor(deps), { connection, prefix, concurrency: 2, metrics: workerMetrics });
   for (const [name, worker] of [['notify', notify], ['teardown', teardown]] as const) {
     worker.on('failed', (job: Job | undefined, err: Error) => log.warn({ queue: name, jobId: job?.id, err: err.message }, 'ticket job failed'));
     worker.on('error', (err) => log.error({ queue: name, err: err.message }, 'ticket worker error'));

@@ -1,9 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Queues } from '../queue/createQueues.js';
 import { queueNames } from '../queue/names.js';
-import { parseTtl } from '../domain/ttl.js';
+import { parseDuration } from '../domain/parseDuration.js';
 import { QUOTA_NAMES } from '../domain/quotas.js';
-import { ReproError } from '../errors.js';
+import { ReproError } from '../domain/errors.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
 
 /** Delayed teardowns after a resolve/close; cancelled by a reopen. */
@@ -50,7 +50,7 @@ export interface NotifyRetry {
 /** By default about 20 minutes of retries (8 attempts from 10 s, doubling) before a comment counts as failed. */
 export function notifyRetryFor(settings: TicketsConfig, system: TicketSystem): NotifyRetry {
   const s = settings[system];
-  return { attempts: s?.notifyAttempts ?? 8, backoffMs: s?.notifyBackoff ? parseTtl(s.notifyBackoff) * 1000 : 10_000 };
+  return { attempts: s?.notifyAttempts ?? 8, backoffMs: s?.notifyBackoff ? parseDuration(s.notifyBackoff) * 1000 : 10_000 };
 }
 
 const KEEP = { removeOnComplete: { age: 86400 }, removeOnFail: { age: 30 * 86400 } };

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { EnvironmentEvent } from '../domain/environment.js';
 import { isLive } from '../domain/stateMachine.js';
-import { parseTtl } from '../domain/ttl.js';
+import { parseDuration } from '../domain/parseDuration.js';
 import type { Queues } from '../queue/createQueues.js';
 import { toEvent, type EnvironmentStore } from '../store/environmentStore.js';
 import type { Keys } from '../store/keys.js';
@@ -55,7 +55,7 @@ export function startTicketWatcher(deps: TicketWatcherDeps): { close(): Promise<
     }
     if (event.state === 'destroyed') await enqueueComment(deps.queues, { ...base, kind: 'destroyed' }, `${envId}-destroyed`, retry);
     if ((event.type === 'ready' || event.type === 'extended') && isLive(env.state)) {
-      const lead = parseTtl(deps.settings[system]?.expiryNoticeLead ?? '1h') * 1000;
+      const lead = parseDuration(deps.settings[system]?.expiryNoticeLead ?? '1h') * 1000;
       const at = Date.parse(env.expiresAt) - lead;
       const delay = at - deps.clock.now().getTime();
       // An environment that lives less than the lead time gets no separate notice: `ready` already says when it ends.

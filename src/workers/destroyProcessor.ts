@@ -1,10 +1,10 @@
 import type { Job } from 'bullmq';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { EnvironmentKind } from '../domain/environment.js';
 import type { Provisioner } from '../provisioners/port.js';
 import { DestroyJob, parsePayload } from '../queue/payloads.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
-import { SYSTEM_ACTORS } from '../auth/systemActors.js';
+import { SYSTEM_ACTORS } from '../domain/systemActors.js';
 
 export interface DestroyDeps {
   clock: Clock;

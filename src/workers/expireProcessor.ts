@@ -1,10 +1,10 @@
 import type { Job } from 'bullmq';
-import type { Clock } from '../clock.js';
-import type { EnvironmentService } from '../environments/service.js';
+import type { Clock } from '../domain/clock.js';
+import type { EnvironmentService } from '../app/createEnvironmentService.js';
 import { isLive } from '../domain/stateMachine.js';
 import { ExpireJob, parsePayload } from '../queue/payloads.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
-import { SYSTEM_ACTORS } from '../auth/systemActors.js';
+import { SYSTEM_ACTORS } from '../domain/systemActors.js';
 
 /** Fires at expiresAt; a job scheduled before an extension finds a later expiresAt and does nothing. */
 export function createExpireProcessor(deps: { clock: Clock; store: EnvironmentStore; service: EnvironmentService }) {

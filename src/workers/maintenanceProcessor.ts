@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { EnvironmentKind, EnvironmentRecord, EnvironmentState } from '../domain/environment.js';
-import type { EnvironmentService } from '../environments/service.js';
-import type { Metrics } from '../metrics.js';
+import type { EnvironmentService } from '../app/createEnvironmentService.js';
+import type { Metrics } from '../app/createMetrics.js';
 import type { ManagedResource, Provisioner } from '../provisioners/port.js';
 import type { Queues } from '../queue/createQueues.js';
 import { jobIds, queueNames } from '../queue/names.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
-import { SYSTEM_ACTORS } from '../auth/systemActors.js';
+import { SYSTEM_ACTORS } from '../domain/systemActors.js';
 import type { Keys } from '../store/keys.js';
 
 export interface MaintenanceDeps {

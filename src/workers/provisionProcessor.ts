@@ -1,10 +1,10 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { EnvironmentRecord, Provenance } from '../domain/environment.js';
 import type { BuildStore } from '../images/buildStore.js';
-import { ReproError, isRetryable } from '../errors.js';
+import { ReproError, isRetryable } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../app/createMetrics.js';
 import type { Provisioner } from '../provisioners/port.js';
 import type { Queues } from '../queue/createQueues.js';
 import { ProvisionJob, parsePayload } from '../queue/payloads.js';
@@ -12,7 +12,7 @@ import type { EnvironmentStore } from '../store/environmentStore.js';
 import type { EventStore } from '../store/eventStore.js';
 import type { SecretBox } from '../secrets/secretBox.js';
 import { SEALED_ACCESS } from '../store/environmentStore.js';
-import { SYSTEM_ACTORS } from '../auth/systemActors.js';
+import { SYSTEM_ACTORS } from '../domain/systemActors.js';
 
 export interface ProvisionDeps {
   hostId: string;

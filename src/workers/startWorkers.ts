@@ -7,12 +7,13 @@ import type { EnvironmentKind } from '../domain/environment.js';
 import type { Provisioner } from '../provisioners/port.js';
 import { queueNames } from '../queue/names.js';
 import { BuildJob, parsePayload } from '../queue/payloads.js';
+import { workerMetrics } from '../queue/workerMetrics.js';
 import { mirrorsFrom } from '../images/buildOptions.js';
 import { prewarm } from '../images/prewarm.js';
 import { runBuild, type RunBuildDeps } from '../images/runBuild.js';
 import { tagsInUse } from '../images/tagsInUse.js';
-import { dockerClientOptions } from '../provisioners/docker/dockerClientOptions.js';
-import type { Deps } from '../deps.js';
+import { dockerClientOptions } from '../docker/dockerClientOptions.js';
+import type { Deps } from '../app/buildDeps.js';
 import { startTicketWorkers } from '../tickets/startTicketWorkers.js';
 import { createDestroyProcessor } from './destroyProcessor.js';
 import { createExpireProcessor } from './expireProcessor.js';
@@ -34,7 +35,7 @@ export async function startWorkers(deps: Deps, connection: Redis): Promise<Worke
   // A dead worker's job is noticed by the stalled check and retried once its lock lapses.
   const lock = { lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs };
   const add = (name: string, processor: Processor, concurrency: number) => {
-    const worker = new Worker(name, processor, { connection, prefix, concurrency, ...lock });
+    const worker = new Worker(name, processor, { connection, prefix, concurrency, metrics: workerMetrics, ...lock });
     worker.on('failed', (job: Job | undefined, err: Error) => log.warn({ queue: name, jobId: job?.id, err: err.message }, 'job failed'));
     worker.on('error', (err) => log.error({ queue: name, err: err.message }, 'worker error'));
     workers.push(worker);

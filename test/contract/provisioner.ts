@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError, NotFoundError } from '../../src/errors.js';
+import { CancelledError, NotFoundError } from '../../src/domain/errors.js';
 import type { ProvisionSpec, Provisioner } from '../../src/provisioners/port.js';
 
 export interface CancellationSubject {

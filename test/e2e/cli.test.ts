@@ -18,7 +18,7 @@ const bin = join(root, 'bin/repro.js');
 /** The real `repro` binary, as a user runs it, with its own configuration directory. */
 const repro = runRepro;
 
-/** The CLI against the whole service (`src/main.ts`) listening on 127.0.0.1, with real Redis and Docker. */
+/** The CLI against the whole service (`src/entrypoints/main.ts`) listening on 127.0.0.1, with real Redis and Docker. */
 describe('repro CLI end to end', () => {
   const prefix = `cli-${randomBytes(4).toString('hex')}`;
   const adminToken = `cli-admin-${randomBytes(16).toString('hex')}`;
@@ -34,7 +34,7 @@ describe('repro CLI end to end', () => {
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    service = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    service = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/main.ts'], {
       cwd: root,
       env: {
         ...process.env, PORT: String(port), HOST: '127.0.0.1', REPRO_REDIS_PREFIX: prefix, REPRO_HOST_ID: prefix,

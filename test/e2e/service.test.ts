@@ -32,7 +32,7 @@ describe('repro service end to end', () => {
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    service = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    service = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/main.ts'], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', REPRO_REDIS_PREFIX: prefix, REPRO_HOST_ID: prefix, REPRO_ADMIN_TOKEN: token, REPRO_DATA_DIR: mkdtempSync(join(tmpdir(), 'repro-e2e-')), LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError, ProviderError } from '../../src/errors.js';
+import { NotFoundError, ProviderError } from '../../src/domain/errors.js';
 import type { CatalogImage } from '../../src/images/catalog.js';
 import { loadCatalog } from '../../src/images/loadCatalog.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLibvirtProvisioner, type LibvirtProvisioner } from '../../src/provisioners/libvirt/createLibvirtProvisioner.js';
 import { inspectDomain } from '../../src/provisioners/libvirt/domains.js';
 import { vmNames } from '../../src/provisioners/libvirt/names.js';
-import { onPath } from '../../src/provisioners/libvirt/selectEngine.js';
+import { onPath } from '../../src/provisioners/libvirt/resolveEngine.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { testVmImage } from '../support/testVmImage.js';
 

@@ -81,7 +81,7 @@ describe('container environment lifecycle', () => {
   it('retries the job of a worker killed mid-provision, leaving no orphan', async () => {
     // Pause the in-process workers so the child process takes the job.
     await h.workers!.close();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/worker.ts'], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, REPRO_REDIS_PREFIX: h.config.redisPrefix, REPRO_HOST_ID: h.config.hostId, REPRO_JOB_LOCK_MS: '3000', LOG_LEVEL: 'warn' },
       stdio: 'ignore',

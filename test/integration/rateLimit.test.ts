@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDeps, type Deps } from '../../src/deps.js';
+import { buildDeps, type Deps } from '../../src/app/buildDeps.js';
 import { buildApp } from '../../src/http/buildApp.js';
 import { startHarness, type Harness } from '../support/harness.js';
 

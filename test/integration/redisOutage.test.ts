@@ -84,7 +84,7 @@ describe('starting while Redis is unreachable', () => {
   it('says so plainly, keeps trying, and listens once Redis answers', async () => {
     const redis = await ownRedis();
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/api.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/api.ts'], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: {
         ...process.env, REDIS_URL: redis.url, PORT: String(port), HOST: '127.0.0.1', REPRO_KINDS: 'container',

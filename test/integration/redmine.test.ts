@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ReproError } from '../../src/errors.js';
+import { ReproError } from '../../src/domain/errors.js';
 import { createRedmineAdapter } from '../../src/tickets/adapters/redmine.js';
 import { adapterDeps } from '../support/ticketTestKit.js';
 

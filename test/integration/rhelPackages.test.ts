@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../src/errors.js';
+import { ProviderError } from '../../src/domain/errors.js';
 import { buildImage, type BuiltImage } from '../../src/images/buildImage.js';
 import { mirrorsFrom } from '../../src/images/buildOptions.js';
 import type { CatalogImage } from '../../src/images/catalog.js';

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/domain/errors.js';
 import { loadCatalog } from '../../src/images/loadCatalog.js';
 import { ensureIsolation } from '../../src/network/ensureIsolation.js';
 import { isolationRules, packageCacheService } from '../../src/network/isolationRules.js';

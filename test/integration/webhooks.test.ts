@@ -224,6 +224,13 @@ describe('POST /v1/webhooks/:system', () => {
       expect(failed.message).toContain('503');
       const metrics = await h.deps.metrics.registry.getSingleMetricAsString('repro_notify_failures_total');
       expect(metrics).toContain('system="redmine",final="true"');
+      // BullMQ's own total, exported at /metrics, counts it once the job has moved to failed.
+      const failedTotal = /bullmq_job_failed_total\{queue="notify"\} (\d+)/;
+      const exported = await waitFor(async () => {
+        const text = await h.deps.queues.prometheusMetrics();
+        return Number(failedTotal.exec(text)?.[1] ?? 0) > 0 ? text : undefined;
+      }, 5_000, 'the notify queue\'s failed total');
+      expect(exported).toMatch(/bullmq_job_failed_total\{queue="notify"\} [1-9]/);
     } finally {
       await workers.close();
     }

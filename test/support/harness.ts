@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/loadConfig.js';
-import { buildDeps, type Deps } from '../../src/deps.js';
+import { buildDeps, type Deps } from '../../src/app/buildDeps.js';
 import type { EnvironmentKind } from '../../src/domain/environment.js';
 import { buildApp } from '../../src/http/buildApp.js';
 import type { Catalog, CatalogImage } from '../../src/images/catalog.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { systemClock, type Clock } from '../../src/clock.js';
+import { systemClock, type Clock } from '../../src/domain/clock.js';
 import type { Catalog, CatalogImage } from '../../src/images/catalog.js';
 import { createTicketAdapters } from '../../src/tickets/createTicketAdapters.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, WebhookRequest } from '../../src/tickets/port.js';

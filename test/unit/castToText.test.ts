@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { castToText } from '../../src/terminal/castToText.js';
+import { castToText } from '../../src/tickets/castToText.js';
 
 const cast = (...events: Array<[number, string, string]>) =>
   [JSON.stringify({ version: 2, width: 80, height: 24 }), ...events.map((e) => JSON.stringify(e))].join('\n');

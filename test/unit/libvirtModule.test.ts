@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { domainXml, parseMetadata, metadataXml } from '../../src/provisioners/libvirt/domainXml.js';
 import { envIdOfVolume, vmNames } from '../../src/provisioners/libvirt/names.js';
-import { resolveEngine } from '../../src/provisioners/libvirt/selectEngine.js';
+import { resolveEngine } from '../../src/provisioners/libvirt/resolveEngine.js';
 import { progressLine } from '../../src/provisioners/libvirt/serialLogWatcher.js';
 import { shellQuote } from '../../src/provisioners/libvirt/shellQuote.js';
-import { isStale, listStackLocks, removeStaleLocks } from '../../src/provisioners/pulumi/stackLocks.js';
+import { isStale, listStackLocks, removeStaleLocks } from '../../src/provisioners/libvirt/stackLocks.js';
 
 const base = {
   name: 'repro-e1',

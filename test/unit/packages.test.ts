@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { installedQuery, packageArgument, parseInstalled, parsePackage, validatePackages } from '../../src/domain/packages.js';
-import { ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/domain/errors.js';
 
 describe('package names', () => {
   it.each(['curl', 'php8.2', 'libc6', 'g++', 'python3-cffi-backend', 'nginx=1.22.1-9', 'openssl=3.0.11-1~deb12u2', 'apt=1:2.6.1'])('accepts debian %s', (name) => {

@@ -3,7 +3,7 @@
  * answers of libvirt 9 on a host whose /dev/kvm is root-only, and of one where KVM works).
  */
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../../src/errors.js';
+import { ProviderError } from '../../src/domain/errors.js';
 import { isKvmFailure, probeDomainType } from '../../src/provisioners/libvirt/probeDomainType.js';
 import type { Virsh } from '../../src/provisioners/libvirt/virsh.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_STATES } from '../../src/domain/environment.js';
 import { assertTransition, canTransition, isLive, sourcesOf } from '../../src/domain/stateMachine.js';
-import { ConflictError } from '../../src/errors.js';
+import { ConflictError } from '../../src/domain/errors.js';
 
 describe('environment state machine', () => {
   const allowed = new Set([

@@ -1,4 +1,4 @@
-import { ReproError } from '../../errors.js';
+import { ReproError } from '../../domain/errors.js';
 import type { ApiClient } from '../apiClient.js';
 import { EXIT } from '../exitCodes.js';
 import { emit, table } from '../output.js';

@@ -1,5 +1,5 @@
 import type { EnvironmentEvent, EnvironmentRecord } from '../../domain/environment.js';
-import { ReproError, ValidationError } from '../../errors.js';
+import { ReproError, ValidationError } from '../../domain/errors.js';
 import type { ApiClient } from '../apiClient.js';
 import { EXIT } from '../exitCodes.js';
 import { emit, relative, table } from '../output.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { ReproError, ValidationError } from '../../errors.js';
+import { ReproError, ValidationError } from '../../domain/errors.js';
 import { createApiClient } from '../apiClient.js';
 import { configPath, readSavedConfig, removeCliConfig, saveCliConfig } from '../cliConfig.js';
 import { listenForHandOff } from '../loopbackHandOff.js';

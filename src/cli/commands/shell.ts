@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { ReproError } from '../../errors.js';
+import { ReproError } from '../../domain/errors.js';
 import { sessionEndedMessage, type ApiClient } from '../apiClient.js';
 import { EXIT } from '../exitCodes.js';
 

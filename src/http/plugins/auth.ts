@@ -1,8 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ForbiddenError, UnauthorizedError } from '../../errors.js';
-import { roleAtLeast, type Principal, type Role } from '../../auth/roles.js';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
+import { roleAtLeast, type Principal, type Role } from '../../domain/roles.js';
 import type { TokenStore } from '../../store/tokenStore.js';
-import type { FailedAuthLimiter } from './rateLimit.js';
+import type { PrincipalSource } from './principalSource.js';
+import { sessionCookie } from './sessionCookie.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,12 +15,6 @@ declare module 'fastify' {
     auth?: Role | 'public';
   }
 }
-
-/**
- * One way of recognising a caller. Returns undefined when the request does not use this way
- * (no such header, no such cookie); throws UnauthorizedError when it does but the credential is bad.
- */
-export type PrincipalSource = (request: FastifyRequest) => Promise<Principal | undefined>;
 
 export function bearerToken(tokens: TokenStore): PrincipalSource {
   return async (request) => {
@@ -39,7 +35,10 @@ export function bearerToken(tokens: TokenStore): PrincipalSource {
  * 429 whatever it sends until its window ends; the budget is read beside the sources, so a valid
  * credential waits for no extra round trip.
  */
-export function registerAuth(app: FastifyInstance, sources: PrincipalSource[], failures: FailedAuthLimiter): void {
+export const auth = fp(async (app) => {
+  const { deps, failedAuth: failures } = app;
+  // Bearer first: automation never depends on a cookie that happens to be there.
+  const sources: PrincipalSource[] = [bearerToken(deps.tokens), sessionCookie(deps.sessions, deps.tokens, deps.config.publicUrl)];
   const identify = async (request: FastifyRequest): Promise<Principal | undefined> => {
     for (const source of sources) {
       const principal = await source(request);
@@ -63,7 +62,7 @@ export function registerAuth(app: FastifyInstance, sources: PrincipalSource[], f
     if (!roleAtLeast(principal.role, needed)) throw new ForbiddenError(`this route needs the ${needed} role`);
     request.principal = principal;
   });
-}
+}, { name: 'repro-auth', dependencies: ['repro-deps', 'repro-rate-limit', '@fastify/cookie'] });
 
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new UnauthorizedError();

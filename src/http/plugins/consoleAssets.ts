@@ -10,7 +10,8 @@ const SERVICE_PREFIXES = ['/v1/', '/auth/', '/admin/queues', '/docs', '/healthz'
  * The web console: built assets under `/` (hashed files cached for good), and `index.html` for
  * the console's own routes (`/environments/:id`…) so a reload or a shared link works.
  */
-export const consoleAssets = (dir: string): FastifyPluginAsync => async (app) => {
+export const consoleAssets: FastifyPluginAsync = async (app) => {
+  const dir = app.deps.config.consoleDir;
   // The page and its assets hold no data: the API calls they make are authorised one by one.
   app.addHook('onRoute', (route) => {
     route.config = { ...(route.config ?? {}), auth: 'public' };

@@ -1,13 +1,17 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { RateLimitedError, RedisUnavailableError, ReproError } from '../../errors.js';
+import type { FastifyError } from 'fastify';
+import fp from 'fastify-plugin';
+import { RateLimitedError, RedisUnavailableError, ReproError } from '../../domain/errors.js';
 import { isRedisUnavailable } from '../../store/redisConnection.js';
 
 interface ErrorBody {
   error: { code: string; message: string; field?: string };
 }
 
-/** Every failure leaves as `{error: {code, message, field?}}`; internals never reach the client. */
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * Every failure leaves as `{error: {code, message, field?}}`; internals never reach the client.
+ * Register before any plugin that opens a scope of its own: a scope keeps the handler it was opened with.
+ */
+export const errorHandling = fp(async (app) => {
   app.setErrorHandler((err: FastifyError | ReproError | Error, request, reply) => {
     if (isRedisUnavailable(err)) {
       // Nothing was done; the client may retry once Redis answers again (the connection reconnects by itself).
@@ -37,7 +41,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
-}
+}, { name: 'repro-error-handling' });
 
 function fieldOf(instancePath: string, params?: Record<string, unknown>): string {
   const path = instancePath.replace(/^\//, '').replace(/\//g, '.');

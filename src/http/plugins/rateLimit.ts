@@ -1,7 +1,14 @@
-import rateLimit, { normalizeIP } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Deps } from '../../deps.js';
-import { RateLimitedError } from '../../errors.js';
+import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { RateLimitedError } from '../../domain/errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The failed-authentication budget, for the auth hook and the token sign-in route. */
+    failedAuth: FailedAuthLimiter;
+  }
+}
 
 /** Failed bearer-token authentications per client address. */
 export interface FailedAuthLimiter {
@@ -15,18 +22,19 @@ export interface FailedAuthLimiter {
  * `@fastify/rate-limit` with its Redis store, so every API process counts against the same
  * budget (keys under `<redisPrefix>:ratelimit:`). Each unauthenticated route (webhooks, health,
  * metrics, docs) allows `rateLimit.publicMax` requests per address and window; authenticated
- * routes are not limited, but failed authentications are (see FailedAuthLimiter). When Redis
- * cannot answer, requests pass rather than fail. Call after every hook that marks routes public
- * and before the routes are added.
+ * routes are not limited, but failed authentications are (see FailedAuthLimiter, decorated as
+ * `app.failedAuth`). When Redis cannot answer, requests pass rather than fail. Register after
+ * every hook that marks routes public and before the routes are added.
  */
-export async function registerRateLimit(app: FastifyInstance, deps: Pick<Deps, 'config' | 'redis'>): Promise<FailedAuthLimiter> {
+export const rateLimit = fp(async (app) => {
+  const { deps } = app;
   const limits = deps.config.rateLimit;
   app.addHook('onRoute', (route) => {
     if (route.config?.auth === 'public') {
       route.config = { ...route.config, rateLimit: { max: limits.publicMax, timeWindow: limits.publicWindowMs } };
     }
   });
-  await app.register(rateLimit, {
+  await app.register(fastifyRateLimit, {
     global: false,
     redis: deps.redis,
     nameSpace: `${deps.config.redisPrefix}:ratelimit:`,
@@ -44,7 +52,7 @@ export async function registerRateLimit(app: FastifyInstance, deps: Pick<Deps, '
   });
   const refuse = (ttlInSeconds: number) =>
     new RateLimitedError(`too many failed authentications from this address; retry in ${ttlInSeconds} s`, ttlInSeconds);
-  return {
+  app.decorate('failedAuth', {
     async check(request) {
       const state = await failures(request, { increment: false });
       if (!state.isAllowed && state.isExceeded) throw refuse(state.ttlInSeconds);
@@ -53,5 +61,5 @@ export async function registerRateLimit(app: FastifyInstance, deps: Pick<Deps, '
       const state = await failures(request);
       if (!state.isAllowed && state.isExceeded) throw refuse(state.ttlInSeconds);
     },
-  };
-}
+  } satisfies FailedAuthLimiter);
+}, { name: 'repro-rate-limit', dependencies: ['repro-deps'] });

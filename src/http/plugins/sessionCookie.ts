@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
-import { ForbiddenError, UnauthorizedError } from '../../errors.js';
+import { ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
 import type { SessionStore } from '../../store/sessionStore.js';
 import type { TokenStore } from '../../store/tokenStore.js';
-import type { PrincipalSource } from './auth.js';
+import type { PrincipalSource } from './principalSource.js';
 
 /** The console's session cookie (httpOnly; set by the sign-in routes). */
 export const SESSION_COOKIE = 'repro_session';

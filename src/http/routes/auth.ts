@@ -3,11 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createOidcClient } from '../../auth/oidcClient.js';
 import { principalFromClaims } from '../../auth/roleFromClaims.js';
-import type { Deps } from '../../deps.js';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../domain/errors.js';
 import type { Session } from '../../store/sessionStore.js';
 import { principalOf } from '../plugins/auth.js';
-import type { FailedAuthLimiter } from '../plugins/rateLimit.js';
 import { CSRF_HEADER, SESSION_COOKIE } from '../plugins/sessionCookie.js';
 import { MeSchema, errorResponses } from '../schemas.js';
 
@@ -23,7 +21,8 @@ function safeReturnTo(value: string | undefined): string {
  * Sign-in for people: OpenID Connect (authorization code + PKCE) or an API token pasted once,
  * both ending in a session cookie; `GET /v1/me` says who the caller is.
  */
-export const authRoutes = (deps: Deps, failures: FailedAuthLimiter): FastifyPluginAsyncTypebox => async (app) => {
+export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps, failedAuth: failures } = app;
   const { config, sessions, tokens } = deps;
   const base = config.publicUrl ?? `http://${config.host}:${config.port}`;
   const oidc = config.oidc ? createOidcClient(config.oidc, `${base}/auth/callback`, sessions) : undefined;

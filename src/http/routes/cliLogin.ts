@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../deps.js';
-import { UnauthorizedError, ValidationError } from '../../errors.js';
+import { UnauthorizedError, ValidationError } from '../../domain/errors.js';
 import { SESSION_COOKIE, sessionCookie } from '../plugins/sessionCookie.js';
 
 /** Sessions handed to the command line last as long as the browser's. */
@@ -28,7 +27,8 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * `x-repro-csrf: 1` header). The yes is a same-origin form post, so no other site can make a
  * browser hand a session to whatever listens on that port.
  */
-export const cliLoginRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const cliLoginRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps } = app;
   const session = sessionCookie(deps.sessions, deps.tokens, deps.config.publicUrl);
   const seconds = deps.config.oidc?.sessionTtlSeconds ?? DEFAULT_SESSION_SECONDS;
   // The consent form posts urlencoded; only this plugin reads that format.

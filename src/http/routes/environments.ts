@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { ValidationError } from '../../errors.js';
-import type { Deps } from '../../deps.js';
+import { ValidationError } from '../../domain/errors.js';
 import { canActOn, environmentFor, listRequesterFilter } from '../../auth/policy.js';
 import { principalOf } from '../plugins/auth.js';
 import { AccessSchema, CreateEnvironmentBody, EnvironmentSchema, ErrorSchema, EventSchema, IdParams, StateSchema, errorResponses } from '../schemas.js';
@@ -28,7 +27,8 @@ const ExecResponse = Type.Object({
  * Every route here needs at least `requester`; which environments the caller may act on is
  * decided by src/auth/policy.ts (another requester's environment answers 404 like a missing one).
  */
-export const environmentRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const environmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps } = app;
   const { service, store, events } = deps;
   const environment = (request: FastifyRequest, id: string) => environmentFor(store, id, principalOf(request));
 

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../deps.js';
 
 const Check = Type.Object({
   status: Type.String(),
@@ -9,7 +8,8 @@ const Check = Type.Object({
   brokenImages: Type.Optional(Type.Array(Type.Object({ file: Type.String(), field: Type.Optional(Type.String()), message: Type.String() }))),
 });
 
-export const healthRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps } = app;
   app.get('/healthz', { config: { auth: 'public' }, schema: { tags: ['health'], summary: 'Liveness', response: { 200: Check } } },
     async () => ({ status: 'ok', checks: {} }));
 
@@ -39,8 +39,8 @@ export const healthRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (ap
     const { metrics, store, queues } = deps;
     const counts = await store.countByState();
     for (const [state, n] of Object.entries(counts)) metrics.environments.set({ state }, n);
-    for (const d of await queues.depths()) metrics.queueDepth.set({ queue: d.queue, state: d.state }, d.count);
-    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    const [own, queued] = await Promise.all([metrics.registry.metrics(), queues.prometheusMetrics()]);
+    return reply.header('content-type', metrics.registry.contentType).send(queued === '' ? own : `${own}${queued}\n`);
   });
 };
 

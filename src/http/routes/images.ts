@@ -2,8 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { stringify as toYaml } from 'yaml';
-import type { Deps } from '../../deps.js';
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { BuildRecord } from '../../images/buildStore.js';
 import { kindsOf, packageManagerOf, type CatalogImage } from '../../images/catalog.js';
 import { definitionOf } from '../../images/definitionOf.js';
@@ -30,7 +29,8 @@ const ImageDetail = Type.Composite([
   }),
 ]);
 
-export const imageRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const imageRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps } = app;
   const { catalog, builds, definitions } = deps;
 
   async function summary(image: CatalogImage) {

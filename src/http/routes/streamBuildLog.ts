@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Deps } from '../../deps.js';
+import type { Deps } from '../../app/buildDeps.js';
 import type { LogLine } from '../../images/buildStore.js';
 
 const BLOCK_MS = 15_000;

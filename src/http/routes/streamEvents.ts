@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Deps } from '../../deps.js';
+import type { Deps } from '../../app/buildDeps.js';
 import type { EnvironmentEvent } from '../../domain/environment.js';
 import { principalOf } from '../plugins/auth.js';
 

@@ -1,11 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Deps } from '../../deps.js';
-import { ConflictError, NotFoundError } from '../../errors.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { TERMINAL_MAX_DIMENSION } from '../../terminal/controlFrame.js';
 import { serveTerminal } from '../../terminal/serveTerminal.js';
 import { terminalEnvironment } from '../../terminal/terminalEnvironment.js';
-import { TerminalSessionSchema } from '../../terminal/terminalSessionSchema.js';
+import { TerminalSessionSchema } from '../../domain/terminalSessionSchema.js';
 import { enqueueComment, notifyRetryFor } from '../../tickets/ticketQueues.js';
 import { principalOf } from '../plugins/auth.js';
 import { IdParams, errorResponses } from '../schemas.js';
@@ -17,7 +16,8 @@ const SessionParams = Type.Object({ id: IdParams.properties.id, sid: Type.String
  * Interactive terminals (docs/terminal.md). Every route needs at least `requester` and acts on an
  * environment only when terminalEnvironment allows it, the same rule as exec.
  */
-export const terminalRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const terminalRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps } = app;
   const { transcripts } = deps;
 
   /** The session, only through the environment it belongs to. */

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { RoleSchema } from '../../auth/roles.js';
-import { BOOTSTRAP_ADMIN, isReservedName } from '../../auth/systemActors.js';
-import { parseTtl } from '../../domain/ttl.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import type { Deps } from '../../deps.js';
+import { RoleSchema } from '../../domain/roles.js';
+import { isReservedName } from '../../auth/isReservedName.js';
+import { BOOTSTRAP_ADMIN } from '../../domain/systemActors.js';
+import { parseDuration } from '../../domain/parseDuration.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { errorResponses } from '../schemas.js';
 
 const TokenName = Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' });
@@ -17,7 +17,8 @@ const TokenInfoSchema = Type.Object({
 });
 
 /** Tokens are an admin's business only. */
-export const tokenRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app) => {
+export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps } = app;
   app.post('/v1/tokens', {
     config: { auth: 'admin' },
     schema: {
@@ -36,7 +37,7 @@ export const tokenRoutes = (deps: Deps): FastifyPluginAsyncTypebox => async (app
   }, async (request, reply) => {
     const { name, role, ttl } = request.body;
     if (isReservedName(name)) throw new ValidationError(`"${name}" is the name of a system actor or ticket system; choose another name`, 'name');
-    const expiresAt = ttl === undefined ? undefined : new Date(deps.clock.now().getTime() + parseTtl(ttl) * 1000).toISOString();
+    const expiresAt = ttl === undefined ? undefined : new Date(deps.clock.now().getTime() + parseDuration(ttl) * 1000).toISOString();
     const token = await deps.tokens.issue(name, role, expiresAt ? { expiresAt } : {});
     return reply.status(201).send({ name, role, token, ...(expiresAt ? { expiresAt } : {}) });
   });

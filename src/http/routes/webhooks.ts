@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { NotFoundError } from '../../errors.js';
-import type { Ticketing } from '../../tickets/buildTicketing.js';
+import { NotFoundError } from '../../domain/errors.js';
 import type { TicketSystem } from '../../tickets/settings.js';
 
 // Ticket payloads carry whole descriptions and every custom field (Jira, GitLab): more than the
@@ -21,7 +20,8 @@ const Outcome = Type.Object({
  * malformed body → 400; none of them changes anything. `GET` answers GLPI's `crc_token`
  * challenge (400 for a token GLPI would not send). Both are public and rate-limited per address.
  */
-export const webhookRoutes = (ticketing: Ticketing): FastifyPluginAsyncTypebox => async (app) => {
+export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { ticketing } = app.deps;
   // Scoped to this plugin: the rest of the API keeps its JSON parser.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

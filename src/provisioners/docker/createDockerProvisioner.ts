@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { CancelledError, ConflictError, NotFoundError, ProviderError, ValidationError } from '../../errors.js';
+import { CancelledError, ConflictError, NotFoundError, ProviderError, ValidationError } from '../../domain/errors.js';
 import {
   LABELS,
   resourceLabels,
@@ -12,8 +12,8 @@ import {
   type Provisioner,
 } from '../port.js';
 import { containerOptions, networkOptions, resourceName } from './containerOptions.js';
-import { dockerClientOptions } from './dockerClientOptions.js';
-import { dockerFailure, dockerStatus } from './dockerFailure.js';
+import { dockerClientOptions } from '../../docker/dockerClientOptions.js';
+import { dockerFailure, dockerStatus } from '../../docker/dockerFailure.js';
 import { execInContainer } from './execInContainer.js';
 import { openContainerTerminal } from './openContainerTerminal.js';
 import { installPackages } from './installPackages.js';

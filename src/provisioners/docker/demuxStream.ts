@@ -4,6 +4,8 @@ export type OutputStream = 'stdout' | 'stderr';
  * Docker multiplexes the output of a non-TTY exec into frames: one byte naming the stream, three
  * padding bytes, a big-endian 32-bit payload size, the payload. Returns a function to feed raw
  * chunks to; `onFrame` gets each payload as soon as it is complete.
+ * Not docker-modem's demuxStream: on a type-3 frame (engine error) it gives up demultiplexing and
+ * passes the rest of the stream, frame headers included, to stdout.
  */
 export function demuxStream(onFrame: (stream: OutputStream, payload: Buffer) => void): (chunk: Buffer) => void {
   let pending: Buffer = Buffer.alloc(0);

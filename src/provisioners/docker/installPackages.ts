@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
-import { installedQuery, packageArgument, parseInstalled } from '../../domain/packages.js';
-import { ProviderError } from '../../errors.js';
-import { packageManagerOf, type CatalogImage, type PackageManager } from '../../images/catalog.js';
+import { installedQuery, packageArgument, parseInstalled, type PackageManager } from '../../domain/packages.js';
+import { ProviderError } from '../../domain/errors.js';
+import { packageManagerOf, type CatalogImage } from '../../images/catalog.js';
 import type { ProgressSink } from '../port.js';
 import { execInContainer } from './execInContainer.js';
 

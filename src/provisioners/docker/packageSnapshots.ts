@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { IMAGE_LABELS } from '../../images/buildImage.js';
-import type { PackageFamily } from '../../images/catalog.js';
+import type { PackageFamily } from '../../domain/packages.js';
 import { LABELS } from '../port.js';
-import { dockerStatus } from './dockerFailure.js';
+import { dockerStatus } from '../../docker/dockerFailure.js';
 
 export const SNAPSHOT_REPO = 'repro/snapshot';
 export const SNAPSHOT_LABELS = {

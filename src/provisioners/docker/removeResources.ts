@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { dockerStatus } from './dockerFailure.js';
+import { dockerStatus } from '../../docker/dockerFailure.js';
 
 const GONE_TIMEOUT_MS = 30_000;
 

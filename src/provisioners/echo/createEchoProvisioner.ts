@@ -1,4 +1,4 @@
-import { CancelledError, NotFoundError, ProviderError, ValidationError } from '../../errors.js';
+import { CancelledError, NotFoundError, ProviderError, ValidationError } from '../../domain/errors.js';
 import { resourceLabels, LABELS, type ManagedResource, type ProvisionSpec, type Provisioner } from '../port.js';
 
 /** What one create() does. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CancelledError, NotFoundError, ProviderError, ValidationError } from '../../errors.js';
+import { CancelledError, NotFoundError, ProviderError, ValidationError } from '../../domain/errors.js';
 import { packageManagerOf } from '../../images/catalog.js';
 import type { ExecOptions, ManagedResource, ProgressSink, ProvisionResult, ProvisionSpec, Provisioner } from '../port.js';
 import { createDirectEngine, teardownVm } from './createDirectEngine.js';
@@ -12,7 +12,7 @@ import { envIdOfVolume, vmNames } from './names.js';
 import { createPortForwarder } from './portForwarder.js';
 import { isKvmFailure, probeDomainType, type DomainType } from './probeDomainType.js';
 import { READY_FILE, READY_MARKER } from './seedFiles.js';
-import { resolveEngine } from './selectEngine.js';
+import { resolveEngine } from './resolveEngine.js';
 import { watchSerialLog } from './serialLogWatcher.js';
 import { sshExec } from './sshExec.js';
 import { sshShell } from './sshShell.js';
@@ -22,8 +22,8 @@ import type { VmStackConfig } from './vmStackConfig.js';
 import { deleteVolume, listVolumes } from './volumes.js';
 
 export interface LibvirtProvisionerOptions {
-  /** The `libvirt` settings: uri, engine (auto|direct|pulumi), network, sshHost. */
-  libvirt: { uri: string; engine: 'auto' | EngineName; network: string; sshHost: string };
+  /** The `libvirt` settings: uri, engine (auto|direct|pulumi), network, sshHost, pulumiPassphrase. */
+  libvirt: { uri: string; engine: 'auto' | EngineName; network: string; sshHost: string; pulumiPassphrase?: string };
   /** Base qcow2 paths of the catalog resolve here; state, pool and Pulumi backend live here. */
   dataDir: string;
   /** Folder holding Pulumi.yaml; default: this repository. */
@@ -63,7 +63,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
   const direct = { uri, pool };
   const engineName = o.engine?.name ?? resolveEngine(o.libvirt.engine);
   let engineInstance: Promise<VmEngine> | undefined;
-  const engine = () => (engineInstance ??= o.engine ? Promise.resolve(o.engine) : buildEngine(engineName, projectDir, dataDir, direct));
+  const engine = () => (engineInstance ??= o.engine ? Promise.resolve(o.engine) : buildEngine(engineName, projectDir, dataDir, direct, o.libvirt.pulumiPassphrase));
   let domainType: Promise<DomainType> | undefined;
 
   const stateDir = (envId: string) => join(stateRoot, envId);
@@ -279,14 +279,14 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
   return provisioner;
 }
 
-async function buildEngine(name: EngineName, projectDir: string, dataDir: string, direct: { uri: string; pool: string }): Promise<VmEngine> {
+async function buildEngine(name: EngineName, projectDir: string, dataDir: string, direct: { uri: string; pool: string }, passphrase: string | undefined): Promise<VmEngine> {
   if (name === 'direct') return createDirectEngine(direct);
   // Loaded only when used: @pulumi/pulumi is heavy and the direct engine never needs it.
-  const { createPulumiEngine } = await import('../pulumi/createPulumiEngine.js');
+  const { createPulumiEngine } = await import('./createPulumiEngine.js');
   return createPulumiEngine({
     projectDir,
     backendDir: join(dataDir, 'pulumi'),
-    ...(process.env.REPRO_PULUMI_PASSPHRASE ? { passphrase: process.env.REPRO_PULUMI_PASSPHRASE } : {}),
+    ...(passphrase ? { passphrase } : {}),
     teardown: (envId, progress) => teardownVm(direct, envId, progress),
   });
 }

@@ -1,4 +1,4 @@
-import { ProviderError } from '../../errors.js';
+import { ProviderError } from '../../domain/errors.js';
 import type { Virsh } from './virsh.js';
 
 /** The host bridge of a libvirt network (`virsh net-info`), where its guests' traffic enters the host. */

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { PackageManager } from '../../images/catalog.js';
+import type { PackageManager } from '../../domain/packages.js';
 
 /** Printed on the serial console (and kept in READY_FILE) once cloud-init's last step ran. */
 export const READY_MARKER = 'REPRO-READY';

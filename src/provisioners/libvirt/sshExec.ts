@@ -1,6 +1,6 @@
 import ssh2 from 'ssh2';
 import type { ExecOptions, ExecResult } from '../port.js';
-import { ProviderError } from '../../errors.js';
+import { ProviderError } from '../../domain/errors.js';
 import { shellQuote } from './shellQuote.js';
 
 export interface SshTarget {

@@ -1,5 +1,5 @@
 import ssh2 from 'ssh2';
-import { ProviderError } from '../../errors.js';
+import { ProviderError } from '../../domain/errors.js';
 import type { TerminalSession, TerminalSize } from '../port.js';
 import type { SshTarget } from './sshExec.js';
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { ProviderError } from '../../errors.js';
+import { ProviderError } from '../../domain/errors.js';
 
 export interface Virsh {
   readonly uri: string;

@@ -1,4 +1,4 @@
-import type { PackageManager } from '../../images/catalog.js';
+import type { PackageManager } from '../../domain/packages.js';
 import type { DomainType } from './probeDomainType.js';
 import { vmNames } from './names.js';
 import { seedFiles } from './seedFiles.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ProviderError } from '../../errors.js';
+import { ProviderError } from '../../domain/errors.js';
 import { escapeXml } from './domainXml.js';
 import type { Virsh } from './virsh.js';
 import { isNotFound } from './virsh.js';

@@ -1,9 +1,13 @@
-import { ValidationError } from '../../errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
 import { requireFresh, verifyPrefixedHmac } from '../signature.js';
-import { deliveryId, isObject, parseJsonObject, requestEvents, sameAccount, str, unixTime } from '../payload.js';
+import { deliveryId } from '../deliveryId.js';
+import { str, unixTime } from '../jsonFields.js';
+import { isObject, parseJsonObject } from '../parseJsonObject.js';
+import { requestEvents } from '../requestEvents.js';
+import { sameAccount } from '../sameAccount.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._#-]{0,99}$/;

@@ -1,9 +1,13 @@
-import { UnauthorizedError, ValidationError } from '../../errors.js';
+import { UnauthorizedError, ValidationError } from '../../domain/errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
 import { header, safeEqual } from '../signature.js';
-import { at, deliveryId, intId, isObject, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { deliveryId } from '../deliveryId.js';
+import { at, intId, str } from '../jsonFields.js';
+import { isObject, parseJsonObject } from '../parseJsonObject.js';
+import { requestEvents } from '../requestEvents.js';
+import { sameAccount } from '../sameAccount.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 /**

@@ -1,9 +1,13 @@
-import { UnauthorizedError, ValidationError } from '../../errors.js';
+import { UnauthorizedError, ValidationError } from '../../domain/errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
 import { header, hmacHex, requireFresh, safeEqual } from '../signature.js';
-import { at, deliveryId, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, str } from '../payload.js';
+import { deliveryId } from '../deliveryId.js';
+import { at, intId, str } from '../jsonFields.js';
+import { observedLifecycle } from '../observedLifecycle.js';
+import { isObject, parseJsonObject } from '../parseJsonObject.js';
+import { requestEvents } from '../requestEvents.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 import { htmlToText } from '../htmlToText.js';
 import { textToHtml } from '../textToHtml.js';

@@ -1,9 +1,13 @@
-import { ValidationError } from '../../errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
 import { requireFresh, verifyPrefixedHmac } from '../signature.js';
-import { at, deliveryId, isObject, parseJsonObject, requestEvents, sameAccount, str } from '../payload.js';
+import { deliveryId } from '../deliveryId.js';
+import { at, str } from '../jsonFields.js';
+import { isObject, parseJsonObject } from '../parseJsonObject.js';
+import { requestEvents } from '../requestEvents.js';
+import { sameAccount } from '../sameAccount.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 const KEY = /^[A-Z][A-Z0-9_]*-[1-9][0-9]*$/;

@@ -1,9 +1,14 @@
-import { ValidationError } from '../../errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
 import { requireFresh, verifyPrefixedHmac } from '../signature.js';
-import { at, deliveryId, intId, isObject, observedLifecycle, parseJsonObject, requestEvents, sameAccount, str, unixTime } from '../payload.js';
+import { deliveryId } from '../deliveryId.js';
+import { at, intId, str, unixTime } from '../jsonFields.js';
+import { observedLifecycle } from '../observedLifecycle.js';
+import { isObject, parseJsonObject } from '../parseJsonObject.js';
+import { requestEvents } from '../requestEvents.js';
+import { sameAccount } from '../sameAccount.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 /**

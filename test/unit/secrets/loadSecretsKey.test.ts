@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.js';
+import { ConfigError } from '../../../src/domain/errors.js';
 import { loadSecretsKey } from '../../../src/secrets/loadSecretsKey.js';
 
 describe('loadSecretsKey', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ReproError, UnauthorizedError } from '../../../src/errors.js';
+import { ReproError, UnauthorizedError } from '../../../src/domain/errors.js';
 import { TICKET_SYSTEMS, type TicketSystem } from '../../../src/tickets/settings.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
 import { fixture, request, signedHeaders, testSettings, adapter, postInternalComment } from '../../support/ticketTestKit.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../src/errors.js';
+import { ValidationError } from '../../../src/domain/errors.js';
 import { TEST_SECRET, DELIVERY_TIME, fixture, fixtureJson, hmac, request, adapter, deliver, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('glpi adapter', () => {

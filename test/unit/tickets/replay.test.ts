@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnauthorizedError, ValidationError } from '../../../src/errors.js';
+import { UnauthorizedError, ValidationError } from '../../../src/domain/errors.js';
 import type { TicketAdapter } from '../../../src/tickets/port.js';
 import { validateTicketsConfig, type TicketSystem } from '../../../src/tickets/settings.js';
 import { TEST_SECRET, DELIVERY_TIME, adapterDeps, fixture, hmac, request, signedHeaders, testSettings, adapter } from '../../support/ticketTestKit.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.js';
+import { ConfigError } from '../../../src/domain/errors.js';
 import { validateTicketsConfig } from '../../../src/tickets/settings.js';
 import { testSettings } from '../../support/ticketTestKit.js';
 

@@ -1,6 +1,6 @@
 import { html } from 'lit-html';
 import { parsePackage } from '../../../src/domain/packages.js';
-import { parseTtl } from '../../../src/domain/ttl.js';
+import { parseDuration } from '../../../src/domain/parseDuration.js';
 import { api, ApiError, type Environment, type Image } from '../api.js';
 import { t } from '../i18n.js';
 import type { Page, Rerender } from '../main.js';
@@ -41,7 +41,7 @@ export function requestPage(rerender: Rerender): Page {
   const ttlProblem = (): string | undefined => {
     if (!ttl.trim()) return undefined;
     try {
-      parseTtl(ttl);
+      parseDuration(ttl);
       return undefined;
     } catch {
       return t('ttlInvalid', { text: ttl });

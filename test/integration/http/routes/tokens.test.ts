@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SYSTEM_ACTORS } from '../../../../src/auth/systemActors.js';
+import { SYSTEM_ACTORS } from '../../../../src/domain/systemActors.js';
 import { queueNames } from '../../../../src/queue/names.js';
 import { TICKET_SYSTEMS } from '../../../../src/tickets/settings.js';
 import { environmentRequest } from '../../../support/environmentRequest.js';

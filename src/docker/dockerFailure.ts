@@ -1,4 +1,4 @@
-import { ProviderError, ReproError } from '../../errors.js';
+import { ProviderError, ReproError } from '../domain/errors.js';
 
 /** Connection-level failures: the engine is down or restarting, another attempt may succeed. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);

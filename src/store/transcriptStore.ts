@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Keys } from '../store/keys.js';
-import type { TerminalSessionInfo } from './terminalSessionSchema.js';
+import type { Keys } from './keys.js';
+import type { TerminalSessionInfo } from '../domain/terminalSessionSchema.js';
 
 export interface TranscriptStore {
   start(info: TerminalSessionInfo): Promise<void>;

@@ -1,8 +1,9 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** One registry per process; the API serves it at /metrics. */
+/** One registry per process, with Node's own process metrics; the API serves it at /metrics beside BullMQ's queue metrics. */
 export function createMetrics() {
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   return {
     registry,
     provisionDuration: new Histogram({
@@ -31,7 +32,6 @@ export function createMetrics() {
       registers: [registry],
     }),
     environments: new Gauge({ name: 'repro_environments', help: 'Environments by state', labelNames: ['state'], registers: [registry] }),
-    queueDepth: new Gauge({ name: 'repro_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry] }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { bootstrapAdminToken } from './bootstrapAdminToken.js';
-import { loadConfig, type Config } from './config/loadConfig.js';
-import { buildDeps, type Deps } from './deps.js';
-import { buildApp } from './http/buildApp.js';
-import { readCatalog, staticCatalog } from './images/loadCatalog.js';
-import { ensureNetworkIsolation } from './network/ensureNetworkIsolation.js';
-import { buildProvisioners } from './provisioners/buildProvisioners.js';
-import { startWorkers, type Workers } from './workers/startWorkers.js';
-import { ReproError } from './errors.js';
+import { bootstrapAdminToken } from '../auth/bootstrapAdminToken.js';
+import { closeWithin } from './closeWithin.js';
+import { loadConfig, type Config } from '../config/loadConfig.js';
+import { buildDeps, type Deps } from '../app/buildDeps.js';
+import { buildApp } from '../http/buildApp.js';
+import { readCatalog, staticCatalog } from '../images/loadCatalog.js';
+import { ensureNetworkIsolation } from '../network/ensureNetworkIsolation.js';
+import { buildProvisioners } from '../provisioners/buildProvisioners.js';
+import { startWorkers, type Workers } from '../workers/startWorkers.js';
+import { ReproError } from '../domain/errors.js';
 
 type Role = Config['roles'][number];
 
@@ -34,11 +35,15 @@ export async function run(roles?: Role[]): Promise<void> {
     if (closing) return;
     closing = true;
     log.info({ signal }, 'shutting down');
-    // Stop taking requests first, then let workers finish their current step.
-    await app?.close();
-    await workers?.close();
-    await deps.close();
-    process.exit(code);
+    // Stop taking requests first, then let workers finish their current step; past the deadline, exit all the same.
+    const { pending, failed } = await closeWithin([
+      { name: 'http server', close: async () => app?.close() },
+      { name: 'workers', close: async () => workers?.close() },
+      { name: 'connections', close: () => deps.close() },
+    ], config.shutdownTimeoutMs);
+    for (const f of failed) log.error({ step: f.name, err: f.error }, 'shutdown step failed');
+    if (pending.length > 0) log.error({ pending, timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting with these still closing');
+    process.exit(pending.length > 0 || failed.length > 0 ? 1 : code);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

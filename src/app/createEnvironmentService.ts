@@ -1,11 +1,11 @@
 import { randomBytes, createHash } from 'node:crypto';
 import type { Config } from '../config/loadConfig.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { Access, AccessSecrets, EnvironmentKind, EnvironmentRecord, Resources, TicketRef } from '../domain/environment.js';
 import { validatePackages } from '../domain/packages.js';
-import { parseBoundedTtl } from '../domain/ttl.js';
+import { parseBoundedTtl } from '../domain/parseBoundedTtl.js';
 import { isLive } from '../domain/stateMachine.js';
-import { ConflictError, ReproError, ValidationError } from '../errors.js';
+import { ConflictError, ReproError, ValidationError } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';
 import type { ExecResult, Provisioner } from '../provisioners/port.js';
 import type { Queues } from '../queue/createQueues.js';
@@ -51,7 +51,7 @@ export interface EnvironmentServiceDeps {
 
 const IDEMPOTENCY_TTL_SECONDS = 86400;
 
-export function newEnvironmentId(): string {
+function newEnvironmentId(): string {
   // Lower-case, short, valid in container, network, libvirt domain and DNS names.
   return `env-${randomBytes(6).toString('hex')}`;
 }

@@ -1,4 +1,4 @@
-import type { QuotaName } from './domain/quotas.js';
+import type { QuotaName } from './quotas.js';
 
 /**
  * The one error hierarchy. Every error the service raises on purpose is a ReproError:

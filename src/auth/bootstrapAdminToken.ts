@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from './config/loadConfig.js';
-import { BOOTSTRAP_ADMIN } from './auth/systemActors.js';
-import type { TokenStore } from './store/tokenStore.js';
+import type { Config } from '../config/loadConfig.js';
+import { BOOTSTRAP_ADMIN } from '../domain/systemActors.js';
+import type { TokenStore } from '../store/tokenStore.js';
 
 /**
  * Registers the bootstrap admin token: REPRO_ADMIN_TOKEN when set, else one generated once and

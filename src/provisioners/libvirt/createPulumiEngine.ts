@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { automation } from '@pulumi/pulumi';
-import { ProviderError } from '../../errors.js';
+import { ProviderError } from '../../domain/errors.js';
 import type { ManagedResource, ProgressSink } from '../port.js';
-import type { VmEngine } from '../libvirt/vmEngine.js';
-import type { VmStackConfig } from '../libvirt/vmStackConfig.js';
+import type { VmEngine } from './vmEngine.js';
+import type { VmStackConfig } from './vmStackConfig.js';
 import { isStale, listStackLocks, removeStaleLocks } from './stackLocks.js';
 
 export interface PulumiEngineOptions {

@@ -1,28 +1,28 @@
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import type { Config } from './config/loadConfig.js';
-import { systemClock, type Clock } from './clock.js';
-import type { EnvironmentKind } from './domain/environment.js';
-import { createEnvironmentService, type EnvironmentService } from './environments/service.js';
-import { createBuildStore, type BuildStore } from './images/buildStore.js';
-import type { Catalog } from './images/catalog.js';
-import { createDefinitionStore, type DefinitionStore } from './images/definitionStore.js';
-import { createLiveCatalog, type LiveCatalog } from './images/liveCatalog.js';
-import type { BrokenDefinition } from './images/loadCatalog.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import type { Provisioner } from './provisioners/port.js';
-import { createQueues, type Queues } from './queue/createQueues.js';
-import { createEnvironmentStore, type EnvironmentStore } from './store/environmentStore.js';
-import { createEventFeed, type EventFeed } from './store/eventFeed.js';
-import { createEventStore, type EventStore } from './store/eventStore.js';
-import { keys, type Keys } from './store/keys.js';
-import { openRedis, untilRedisReady } from './store/redisConnection.js';
-import { createSessionStore, type SessionStore } from './store/sessionStore.js';
-import { createTokenStore, type TokenStore } from './store/tokenStore.js';
-import { loadSecretsKey } from './secrets/loadSecretsKey.js';
-import { createSecretBox, type SecretBox } from './secrets/secretBox.js';
-import { createTranscriptStore, type TranscriptStore } from './terminal/transcriptStore.js';
-import { buildTicketing, type Ticketing } from './tickets/buildTicketing.js';
+import type { Config } from '../config/loadConfig.js';
+import { systemClock, type Clock } from '../domain/clock.js';
+import type { EnvironmentKind } from '../domain/environment.js';
+import { createEnvironmentService, type EnvironmentService } from './createEnvironmentService.js';
+import { createBuildStore, type BuildStore } from '../images/buildStore.js';
+import type { Catalog } from '../images/catalog.js';
+import { createDefinitionStore, type DefinitionStore } from '../images/definitionStore.js';
+import { createLiveCatalog, type LiveCatalog } from '../images/liveCatalog.js';
+import type { BrokenDefinition } from '../images/loadCatalog.js';
+import { createMetrics, type Metrics } from './createMetrics.js';
+import type { Provisioner } from '../provisioners/port.js';
+import { createQueues, type Queues } from '../queue/createQueues.js';
+import { createEnvironmentStore, type EnvironmentStore } from '../store/environmentStore.js';
+import { createEventFeed, type EventFeed } from '../store/eventFeed.js';
+import { createEventStore, type EventStore } from '../store/eventStore.js';
+import { keys, type Keys } from '../store/keys.js';
+import { openRedis, untilRedisReady } from '../store/redisConnection.js';
+import { createSessionStore, type SessionStore } from '../store/sessionStore.js';
+import { createTokenStore, type TokenStore } from '../store/tokenStore.js';
+import { loadSecretsKey } from '../secrets/loadSecretsKey.js';
+import { createSecretBox, type SecretBox } from '../secrets/secretBox.js';
+import { createTranscriptStore, type TranscriptStore } from '../store/transcriptStore.js';
+import { buildTicketing, type Ticketing } from '../tickets/buildTicketing.js';
 
 export interface Deps {
   config: Config;
@@ -73,7 +73,7 @@ export interface DepsInput {
 export function buildDeps(input: DepsInput): Deps {
   const { config, provisioners } = input;
   const clock = input.clock ?? systemClock;
-  const log = input.log ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+  const log = input.log ?? pino({ level: config.logLevel });
   // First: a bad key stops the start before any connection opens.
   const secrets = createSecretBox(loadSecretsKey(config));
   const connections: Redis[] = [];

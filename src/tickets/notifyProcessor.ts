@@ -1,24 +1,25 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import type { Counter } from 'prom-client';
 import { isLive } from '../domain/stateMachine.js';
-import { isRetryable } from '../errors.js';
+import { isRetryable } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';
-import type { Metrics } from '../metrics.js';
 import { parsePayload } from '../queue/payloads.js';
 import type { EnvironmentStore } from '../store/environmentStore.js';
 import type { EventStore } from '../store/eventStore.js';
-import type { TranscriptStore } from '../terminal/transcriptStore.js';
-import { castToText } from '../terminal/castToText.js';
-import { renderComment, type TranscriptComment } from '../tickets/commentTemplates.js';
-import type { TicketAdapter } from '../tickets/port.js';
-import { NotifyJob } from '../tickets/ticketQueues.js';
-import { SYSTEM_ACTORS } from '../auth/systemActors.js';
+import type { TranscriptStore } from '../store/transcriptStore.js';
+import { castToText } from './castToText.js';
+import { renderComment, type TranscriptComment } from './commentTemplates.js';
+import type { TicketAdapter } from './port.js';
+import { NotifyJob } from './ticketQueues.js';
+import { SYSTEM_ACTORS } from '../domain/systemActors.js';
 
 export interface NotifyDeps {
   adapters: ReadonlyMap<string, TicketAdapter>;
   store: EnvironmentStore;
   events: EventStore;
   catalog: Catalog;
-  metrics: Pick<Metrics, 'notifyFailures'>;
+  /** repro_notify_failures_total of the process's registry (app/createMetrics.ts). */
+  metrics: { notifyFailures: Counter<'system' | 'final'> };
   publicUrl?: string;
   transcripts: TranscriptStore;
   /** Bound on the transcript text put in a comment. */
