@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentRecord } from '../../src/domain/environment.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { LABELS, type Provisioner } from '../../src/provisioners/port.js';
+import { ensureDeploymentId } from '../../src/store/deploymentId.js';
 import { createMaintenanceProcessor } from '../../src/workers/maintenanceProcessor.js';
 import { deleteKeys, startHarness, waitFor, type Harness } from '../support/harness.js';
 import { ownRedis, type OwnRedis } from '../support/redisServer.js';
@@ -83,10 +84,11 @@ describe('orphan sweep ownership', () => {
   });
 
   it('a sweep whose Redis was reset stops and says why, reaping nothing', async () => {
-    // A deployment of its own: resetting A's Redis would break the other tests.
+    // A deployment of its own: resetting A's Redis would break the other tests. Its id is made as
+    // its workers would make it, without starting them (their first sweep would race the orphan).
     const c = await startHarness({ provisioners: { container: createDockerProvisioner({ hostId: 'test' }) } });
     try {
-      const deploymentC = (await c.startWorkers()).deployment ?? c.config.redisPrefix;
+      const deploymentC = (await ensureDeploymentId(c.deps.redis, c.deps.keys)).id;
       const orphanC = await orphan(c.deps.provisioners.container!, deploymentC);
       // The records are gone (an emptied or replaced Redis): every resource would look orphaned.
       await deleteKeys(c.deps.redis, c.config.redisPrefix);
