@@ -8,6 +8,7 @@ import { ConfigError } from '../domain/errors.js';
 import { parseDuration } from '../domain/parseDuration.js';
 import { validateTicketsConfig } from '../tickets/settings.js';
 import { ConfigSchema, type RawConfig } from './schema.js';
+import { dottedPath } from '../text/dottedPath.js';
 
 export interface Config extends Omit<RawConfig, 'ttl' | 'retention' | 'hostId' | 'webhooks' | 'rateLimit' | 'oidc'> {
   hostId: string;
@@ -211,7 +212,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function settingName(pointer: string): string {
-  const path = pointer.replace(/^\//, '').replace(/\//g, '.');
+  const path = dottedPath(pointer);
   const envName = ENV_MAP.find(([, p]) => p === path)?.[0];
   return envName ? `${path} (${envName})` : path || '(root)';
 }

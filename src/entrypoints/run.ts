@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { bootstrapAdminToken } from '../auth/bootstrapAdminToken.js';
 import { closeWithin } from './closeWithin.js';
 import { loadConfig, type Config } from '../config/loadConfig.js';
-import { buildDeps, type Deps } from '../app/buildDeps.js';
+import { buildDeps } from '../app/buildDeps.js';
 import { buildApp } from '../http/buildApp.js';
 import { readCatalog, staticCatalog } from '../images/loadCatalog.js';
 import { ensureNetworkIsolation } from '../network/ensureNetworkIsolation.js';

@@ -3,46 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Keys } from '../store/keys.js';
+import type { BuildRecord, BuildState, CurrentBuild, LogLine } from './buildRecord.js';
 
-export const BUILD_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
-export type BuildState = (typeof BUILD_STATES)[number];
-
-export interface BuildRecord {
-  id: string;
-  image: string;
-  /** Definition revision the build was asked for (the one built is recorded when it runs). */
-  revision: number;
-  state: BuildState;
-  requestedBy: string;
-  requestedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  hostId?: string;
-  tag?: string;
-  digest?: string;
-  size?: number;
-  inputs?: string;
-  /** Same inputs were built before: nothing ran. */
-  cached?: boolean;
-  error?: string;
-}
-
-/** What an image serves: its last successful build. */
-export interface CurrentBuild {
-  buildId: string;
-  revision: number;
-  tag: string;
-  digest: string;
-  size: number;
-  builtAt: string;
-}
-
-export interface LogLine {
-  id: string;
-  line: string;
-  /** Set on the last entry of a build's log: how it ended. */
-  state?: BuildState;
-}
 
 export interface BuildStore {
   create(image: string, revision: number, requestedBy: string): Promise<BuildRecord>;

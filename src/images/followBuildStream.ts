@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { splitLines } from '../text/splitLines.js';
 
 interface EngineMessage {
   stream?: string;
@@ -16,14 +17,16 @@ interface EngineMessage {
  * HTTP status). Resolves with the id the engine reports (`aux.ID`) when it does.
  */
 export function followBuildStream(docker: Docker, stream: NodeJS.ReadableStream, log: (line: string) => void): Promise<string | undefined> {
-  let pending = '';
+  const lines = splitLines((line) => {
+    if (line.trim() !== '') log(line.replace(/\x1b\[[0-9;]*m/g, ''));
+  });
   let id: string | undefined;
   let lastStatus = '';
   return new Promise((resolve, reject) => {
     docker.modem.followProgress(
       stream,
       (err: Error | null) => {
-        if (pending.trim() !== '') log(pending.trimEnd());
+        lines.end();
         if (err) reject(err);
         else resolve(id);
       },
@@ -35,9 +38,7 @@ export function followBuildStream(docker: Docker, stream: NodeJS.ReadableStream,
         }
         if (event.aux?.ID) id = event.aux.ID;
         if (event.stream !== undefined) {
-          const lines = (pending + event.stream).split(/\r?\n/);
-          pending = lines.pop() ?? '';
-          for (const line of lines) if (line.trim() !== '') log(line.replace(/\x1b\[[0-9;]*m/g, ''));
+          lines.push(event.stream);
         } else if (event.status !== undefined) {
           // Pull and push repeat a status per layer with a moving progress bar: log changes only.
           const line = `${event.id ? `${event.id}: ` : ''}${event.status}`;

@@ -10,11 +10,17 @@ const ImageRef = Type.String({
   description: 'a Docker image reference such as repro/debian-12:latest',
 });
 
+export const PackageFamilySchema = Type.Union(PACKAGE_FAMILIES.map((f) => Type.Literal(f)));
+
 export const ContainerSettingsSchema = Type.Object(
   {
+    /** Dockerfile relative to the image folder. */
     dockerfile: Type.String({ minLength: 1, default: 'Dockerfile' }),
+    /** Floating tag moved to the latest successful build, e.g. `repro/debian-12:latest`; builds are also tagged by content hash. */
     tag: ImageRef,
+    /** Base image the Dockerfile starts FROM, e.g. `debian:12`. */
     base: ImageRef,
+    /** How to make `base` without a registry: debootstrap this suite from the family's mirror, or (rhel) `dnf --installroot` from `repository`. */
     bootstrap: Type.Optional(
       Type.Object(
         {
@@ -34,7 +40,9 @@ export const ContainerSettingsSchema = Type.Object(
 
 export const VmSettingsSchema = Type.Object(
   {
+    /** Path (under the data dir) or absolute path of the base qcow2. */
     disk: NonEmpty,
+    /** Direct kernel boot for bootstrapped images; absent for cloud images that boot from disk. */
     kernel: Type.Optional(NonEmpty),
     initrd: Type.Optional(NonEmpty),
     cmdline: Type.Optional(NonEmpty),
@@ -65,9 +73,10 @@ export const ImageSchema = Type.Object(
     description: NonEmpty,
     distribution: NonEmpty,
     version: Version,
-    family: Type.Union(PACKAGE_FAMILIES.map((f) => Type.Literal(f))),
+    family: PackageFamilySchema,
+    /** Absent: the family's default (apt for debian/ubuntu, dnf for rhel); centos-7 says yum. */
     packageManager: Type.Optional(Type.Union(PACKAGE_MANAGERS.map((m) => Type.Literal(m)))),
-    // Each entry is checked against the family's package rules after the schema.
+    /** Packages baked into the image on top of the family's support tools; absent means none (each checked against the family's package rules after the schema). */
     packages: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
     container: Type.Optional(ContainerSettingsSchema),
     vm: Type.Optional(VmSettingsSchema),

@@ -5,6 +5,7 @@ import { ValidationError } from '../domain/errors.js';
 import { validatePackages } from '../domain/packages.js';
 import { packageManagerOf, type CatalogImage } from './catalog.js';
 import { ImageSchema, type ImageDocument } from './imageSchema.js';
+import { dottedPath } from '../text/dottedPath.js';
 
 /**
  * Parses and validates one image.yaml. `folder` is the image's folder name, which must equal
@@ -27,7 +28,7 @@ export function validateImageDocument(doc: unknown, folder: string, dir: string)
   const withDefaults = Value.Default(ImageSchema, structuredClone(doc));
   const first = Value.Errors(ImageSchema, withDefaults).First();
   if (first) {
-    const field = first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+    const field = dottedPath(first.path) || '(root)';
     throw new ValidationError(`${field}: ${describe(first)}`, field);
   }
   const image = withDefaults as ImageDocument;

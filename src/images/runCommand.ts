@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { splitLines } from '../text/splitLines.js';
 
 export interface RunOptions {
   /** Each output line (stdout and stderr) as it arrives. */
@@ -19,15 +20,12 @@ export function runCommand(argv: string[], opts: RunOptions = {}): Promise<void>
       if (tail.length > 15) tail.shift();
       opts.onLine?.(line);
     };
-    for (const stream of [child.stdout, child.stderr]) {
-      let pending = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (pending + chunk).split(/\r?\n|\r/);
-        pending = lines.pop() ?? '';
-        lines.filter((l) => l.trim() !== '').forEach(emit);
+    for (const stream of [child.stdout, child.stderr].filter((s) => s !== null)) {
+      const lines = splitLines((line) => {
+        if (line.trim() !== '') emit(line);
       });
-      stream.on('end', () => pending.trim() !== '' && emit(pending));
+      stream.on('data', (chunk: Buffer) => lines.push(chunk));
+      stream.on('end', () => lines.end());
     }
     child.on('error', (err) => reject(new Error(`${file}: ${err.message}`)));
     child.on('close', (code, signal) => {

@@ -1,8 +1,9 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EnvironmentKind, EnvironmentRecord } from '../domain/environment.js';
 import type { Keys } from '../store/keys.js';
 import { mergeMetricFamilies } from './mergeMetricFamilies.js';
+import { jobRetention } from './jobRetention.js';
 import { jobIds, queueNames } from './names.js';
 import type { BuildJob, DestroyJob, ExpireJob, ProvisionJob } from './payloads.js';
 
@@ -29,8 +30,6 @@ export interface Queues {
   get(name: string): Queue;
   close(): Promise<void>;
 }
-
-const KEEP = { removeOnComplete: { age: 86400 }, removeOnFail: { age: 7 * 86400 } } satisfies JobsOptions;
 
 export function createQueues(connection: Redis, k: Keys, opts: QueueOptions): Queues {
   const open = new Map<string, Queue>();
@@ -59,7 +58,7 @@ export function createQueues(connection: Redis, k: Keys, opts: QueueOptions): Qu
     async provision(env) {
       const data: ProvisionJob = { envId: env.id };
       await get(queueNames.provision(env.kind as EnvironmentKind)).add('provision', data, {
-        ...KEEP,
+        ...jobRetention.default,
         jobId: jobIds.provision(env.id),
         attempts: opts.provisionAttempts,
         backoff: { type: 'exponential', delay: opts.provisionBackoffMs },
@@ -69,7 +68,7 @@ export function createQueues(connection: Redis, k: Keys, opts: QueueOptions): Qu
     async destroy(env, reason, fallbackHost) {
       const data: DestroyJob = { envId: env.id, reason };
       await get(queueNames.destroy(env.hostId ?? fallbackHost)).add('destroy', data, {
-        ...KEEP,
+        ...jobRetention.default,
         jobId: jobIds.destroy(env.id),
         attempts: 10,
         backoff: { type: 'exponential', delay: 2000 },
@@ -84,13 +83,13 @@ export function createQueues(connection: Redis, k: Keys, opts: QueueOptions): Qu
         await q.remove(jobIds.expire(env.id, Date.parse(previousExpiresAt))).catch(() => undefined);
       }
       const data: ExpireJob = { envId: env.id, expiresAt: env.expiresAt };
-      await q.add('expire', data, { ...KEEP, jobId: jobIds.expire(env.id, at), delay: Math.max(0, at - Date.now()), attempts: 5, backoff: { type: 'exponential', delay: 1000 } });
+      await q.add('expire', data, { ...jobRetention.default, jobId: jobIds.expire(env.id, at), delay: Math.max(0, at - Date.now()), attempts: 5, backoff: { type: 'exponential', delay: 1000 } });
     },
 
     async build(buildId) {
       const data: BuildJob = { buildId };
       // One attempt: a failed build is a result (its log says why), an admin asks again.
-      await get(queueNames.imageBuild).add('build', data, { ...KEEP, jobId: buildId, attempts: 1 });
+      await get(queueNames.imageBuild).add('build', data, { ...jobRetention.default, jobId: buildId, attempts: 1 });
     },
 
     async hasJob(queue, jobId) {

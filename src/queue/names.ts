@@ -8,6 +8,8 @@ export const queueNames = {
   maintenance: (hostId: string) => `maintenance-${hostId}`,
   expire: 'expire',
   notify: 'notify',
+  /** Delayed teardowns after a ticket is resolved or closed; cancelled by a reopen. */
+  ticketTeardown: 'ticket-teardown',
   /** Image builds: any worker beside a Docker engine takes them, one at a time. */
   imageBuild: 'image-build',
 } as const;

@@ -4,16 +4,8 @@ import { ConflictError } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { Principal, Role } from '../domain/roles.js';
 import type { Keys } from './keys.js';
+import type { TokenInfo } from './tokenInfo.js';
 import { REVOKE_TOKEN } from './lua.js';
-
-/** What an admin sees of a token: never the token, never its hash. */
-export interface TokenInfo {
-  name: string;
-  role: Role;
-  createdAt: string;
-  lastUsedAt?: string;
-  expiresAt?: string;
-}
 
 export interface TokenStore {
   /** Issues a new random token; only its hash is stored, so the caller shows it once. */

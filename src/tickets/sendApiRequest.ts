@@ -18,7 +18,7 @@ export interface ApiRequest {
  */
 export async function sendApiRequest(req: ApiRequest): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
-  let body: string | undefined;
+  let body: string | null = null;
   if (req.body !== undefined) {
     body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     headers['content-type'] ??= 'application/json';

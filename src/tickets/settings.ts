@@ -2,6 +2,7 @@ import { Type, type Static, type TObject, type TProperties } from '@sinclair/typ
 import { Value } from '@sinclair/typebox/value';
 import { ConfigError } from '../domain/errors.js';
 import { parseDuration } from '../domain/parseDuration.js';
+import { dottedPath } from '../text/dottedPath.js';
 
 /** Settings every system shares; the core config schema checks the first three, repeated here so each schema is whole. */
 const common = {
@@ -126,7 +127,7 @@ export function validateTicketsConfig(tickets: Record<string, unknown> | undefin
     const key = name as TicketSystem;
     const schema = TICKET_SETTINGS_SCHEMAS[key];
     for (const error of Value.Errors(schema, settings)) {
-      const path = error.path.split('/').filter(Boolean).join('.');
+      const path = dottedPath(error.path);
       problems.push(`tickets.${name}${path ? `.${path}` : ''}: ${error.message}`);
     }
     if (!Value.Check(schema, settings)) continue;

@@ -7,7 +7,6 @@ import { createNotifyProcessor, type NotifyDeps } from './notifyProcessor.js';
 import type { Ticketing } from './buildTicketing.js';
 import { createTeardownProcessor } from './teardownProcessor.js';
 import type { TicketEnvironments } from './ticketEnvironments.js';
-import { TEARDOWN_QUEUE } from './ticketQueues.js';
 import { startTicketWatcher, type TicketWatcherDeps } from './watchTicketEnvironments.js';
 
 /** What the ticket workers take from the process (app/buildDeps.ts passes its own): the notify processor's and the watcher's dependencies, and a few more. */
@@ -35,7 +34,7 @@ export async function startTicketWorkers(deps: TicketWorkerDeps, ticketing: Tick
     transcripts: deps.transcripts, attachMaxBytes: deps.config.terminal.attachMaxBytes,
     ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
   }), { connection, prefix, concurrency: 5, metrics: workerMetrics });
-  const teardown = new Worker(TEARDOWN_QUEUE, createTeardownProcessor(deps), { connection, prefix, concurrency: 2, metrics: workerMetrics });
+  const teardown = new Worker(queueNames.ticketTeardown, createTeardownProcessor(deps), { connection, prefix, concurrency: 2, metrics: workerMetrics });
   for (const [name, worker] of [['notify', notify], ['teardown', teardown]] as const) {
     worker.on('failed', (job: Job | undefined, err: Error) => log.warn({ queue: name, jobId: job?.id, err: err.message }, 'ticket job failed'));
     worker.on('error', (err) => log.error({ queue: name, err: err.message }, 'ticket worker error'));

@@ -1,24 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Queues } from '../queue/createQueues.js';
+import { jobRetention } from '../queue/jobRetention.js';
 import { queueNames } from '../queue/names.js';
 import { parseDuration } from '../domain/parseDuration.js';
 import { QUOTA_NAMES } from '../domain/quotas.js';
 import { ReproError } from '../domain/errors.js';
+import { TicketRefSchema } from '../domain/environment.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
-
-/** Delayed teardowns after a resolve/close; cancelled by a reopen. */
-export const TEARDOWN_QUEUE = 'ticket-teardown';
-
-const Ticket = Type.Object({
-  system: Type.String({ minLength: 1 }),
-  id: Type.String({ minLength: 1 }),
-  url: Type.Optional(Type.String()),
-  title: Type.Optional(Type.String()),
-});
 
 export const NotifyJob = Type.Object({
   system: Type.String({ minLength: 1 }),
-  ticket: Ticket,
+  ticket: TicketRefSchema,
   kind: Type.Union([
     Type.Literal('accepted'), Type.Literal('ready'), Type.Literal('failed'),
     Type.Literal('expiring'), Type.Literal('destroyed'), Type.Literal('rejected'), Type.Literal('over-quota'),
@@ -53,8 +45,6 @@ export function notifyRetryFor(settings: TicketsConfig, system: TicketSystem): N
   return { attempts: s?.notifyAttempts ?? 8, backoffMs: s?.notifyBackoff ? parseDuration(s.notifyBackoff) * 1000 : 10_000 };
 }
 
-const KEEP = { removeOnComplete: { age: 86400 }, removeOnFail: { age: 30 * 86400 } };
-
 /** BullMQ job ids: no `:`; ticket ids may hold `#` or `:`, so they are encoded. */
 const ticketKey = (system: string, id: string) => `${system}-${Buffer.from(id).toString('base64url')}`;
 
@@ -64,7 +54,7 @@ const ticketKey = (system: string, id: string) => `${system}-${Buffer.from(id).t
  */
 export async function enqueueComment(queues: Queues, job: NotifyJob, dedupe: string, retry: NotifyRetry, delayMs = 0): Promise<void> {
   await queues.get(queueNames.notify).add(job.kind, job, {
-    ...KEEP,
+    ...jobRetention.tickets,
     jobId: `notify-${dedupe.replace(/:/g, '_')}`,
     attempts: retry.attempts,
     backoff: { type: 'exponential', delay: retry.backoffMs },
@@ -77,14 +67,14 @@ export async function enqueueComment(queues: Queues, job: NotifyJob, dedupe: str
  * keeps that id for a day and would swallow the new one, so whatever holds it is removed first.
  */
 export async function scheduleTeardown(queues: Queues, job: TeardownJob, delayMs: number): Promise<void> {
-  const queue = queues.get(TEARDOWN_QUEUE);
+  const queue = queues.get(queueNames.ticketTeardown);
   const jobId = `teardown-${ticketKey(job.system, job.ticketId)}`;
   if ((await queue.remove(jobId)) === 0 && (await queue.getJob(jobId))) {
     // Still there: it is running right now; the ticket system retries the delivery.
     throw new ReproError('busy', `a teardown of ticket ${job.system}:${job.ticketId} is running; retry`, { status: 503, retryable: true });
   }
   await queue.add('teardown', job, {
-    ...KEEP,
+    ...jobRetention.tickets,
     jobId,
     delay: delayMs,
     attempts: 5,
@@ -94,7 +84,7 @@ export async function scheduleTeardown(queues: Queues, job: TeardownJob, delayMs
 
 /** Removes a pending teardown; true when one was waiting. */
 export async function cancelTeardown(queues: Queues, system: string, ticketId: string): Promise<boolean> {
-  const job = await queues.get(TEARDOWN_QUEUE).getJob(`teardown-${ticketKey(system, ticketId)}`);
+  const job = await queues.get(queueNames.ticketTeardown).getJob(`teardown-${ticketKey(system, ticketId)}`);
   if (!job || !(await job.isDelayed())) return false;
   await job.remove();
   return true;

@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import type { Redis } from 'ioredis';
 import type { EnvironmentKind } from '../domain/environment.js';
 import type { Provisioner } from '../provisioners/port.js';
+import { jobRetention } from '../queue/jobRetention.js';
 import { queueNames } from '../queue/names.js';
 import { BuildJob, parsePayload } from '../queue/payloads.js';
 import { workerMetrics } from '../queue/workerMetrics.js';
@@ -70,7 +71,7 @@ export async function startWorkers(deps: Deps, connection: Redis): Promise<Worke
   });
   add(queueNames.maintenance(config.hostId), async () => maintenance(), 1);
   await deps.queues.get(queueNames.maintenance(config.hostId)).upsertJobScheduler(
-    'sweep', { every: config.maintenanceIntervalMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    'sweep', { every: config.maintenanceIntervalMs }, { name: 'sweep', opts: jobRetention.sweep },
   );
   const tickets = await startTicketWorkers(deps, deps.ticketing, connection);
   await Promise.all(workers.map((w) => w.waitUntilReady()));

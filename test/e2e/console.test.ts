@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentRecord } from '../../src/domain/environment.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { LABELS } from '../../src/provisioners/port.js';
-import { startHarness, waitFor, type Harness } from '../support/harness.js';
+import { startHarness, type Harness } from '../support/harness.js';
 import { CHROMIUM, launchChromium } from '../support/launchChromium.js';
 import { oidcEnv, startOidcProvider, type TestProvider } from '../support/oidcProvider.js';
 import { freePort } from '../support/freePort.js';

@@ -21,7 +21,7 @@ describe('shutdown deadline', () => {
 
   it('exits with code 1 once REPRO_SHUTDOWN_TIMEOUT_MS has passed, naming what was still closing', async () => {
     const port = await freePort();
-    const service = spawn(process.execPath, ['--import', 'tsx', 'src/api.ts'], {
+    const service = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/api.ts'], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: {
         ...process.env, PORT: String(port), HOST: '127.0.0.1', REPRO_REDIS_PREFIX: prefix, REPRO_HOST_ID: prefix,

@@ -9,7 +9,7 @@ import { createTicketEventHandler } from '../../src/tickets/handleTicketEvents.j
 import { ticketKeys } from '../../src/tickets/ticketKeys.js';
 import type { TicketEvent } from '../../src/tickets/port.js';
 import { createTeardownProcessor } from '../../src/tickets/teardownProcessor.js';
-import { TEARDOWN_QUEUE } from '../../src/tickets/ticketQueues.js';
+import { queueNames } from '../../src/queue/names.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
 import { testSettings } from '../support/ticketTestKit.js';
 
@@ -40,7 +40,7 @@ describe('ticket teardown and request lock', () => {
 
   it('a second close after the first teardown ran schedules a new teardown', async () => {
     const handler = h.deps.ticketing.handler;
-    const queue = h.deps.queues.get(TEARDOWN_QUEUE);
+    const queue = h.deps.queues.get(queueNames.ticketTeardown);
     expect((await handler.handle('generic', [requested('T-TWICE')]))[0]).toMatchObject({ action: 'created' });
     expect((await handler.handle('generic', [closed('T-TWICE')]))[0]).toMatchObject({ action: 'teardown-scheduled' });
     const [first] = await queue.getDelayed();
@@ -48,7 +48,7 @@ describe('ticket teardown and request lock', () => {
 
     // The grace period ends: the real teardown processor runs the job to completion.
     await first!.promote();
-    const worker = new Worker(TEARDOWN_QUEUE, createTeardownProcessor({ service: h.deps.service }), { connection: h.deps.connect(), prefix: h.deps.keys.queues });
+    const worker = new Worker(queueNames.ticketTeardown, createTeardownProcessor({ service: h.deps.service }), { connection: h.deps.connect(), prefix: h.deps.keys.queues });
     try {
       await waitFor(async () => ((await first!.getState()) === 'completed' ? true : undefined), 10_000, 'the first teardown to complete');
     } finally {

@@ -6,7 +6,6 @@ import { stringify } from 'yaml';
 import { queueNames } from '../../src/queue/names.js';
 import type { Ticketing } from '../../src/tickets/buildTicketing.js';
 import { startTicketWorkers } from '../../src/tickets/startTicketWorkers.js';
-import { TEARDOWN_QUEUE } from '../../src/tickets/ticketQueues.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../support/fakeTicketServer.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
 import { DELIVERY_TIME, TEST_SECRET, fixture, hmac, signedHeaders, testSettings } from '../support/ticketTestKit.js';
@@ -137,13 +136,13 @@ describe('POST /v1/webhooks/:system', () => {
     expect((await signed('redmine', 'issue-created.json')).json().outcomes[0].action).toBe('created');
     const closed = await signed('redmine', 'issue-updated-closed.json');
     expect(closed.json().outcomes[0]).toMatchObject({ action: 'teardown-scheduled' });
-    const pending = await h.deps.queues.get(TEARDOWN_QUEUE).getJobCounts('delayed');
+    const pending = await h.deps.queues.get(queueNames.ticketTeardown).getJobCounts('delayed');
     expect(pending.delayed).toBe(1);
     const reopenBody = Buffer.from(fixture('redmine', 'issue-updated-closed.json').toString()
       .replace('"is_closed":true', '"is_closed":false').replace('"id":902', '"id":903'));
     const reopened = await post('redmine', reopenBody, signedHeaders('redmine', reopenBody));
     expect(reopened.json().outcomes[0]).toMatchObject({ type: 'ticket.reopened', action: 'teardown-cancelled' });
-    expect((await h.deps.queues.get(TEARDOWN_QUEUE).getJobCounts('delayed')).delayed).toBe(0);
+    expect((await h.deps.queues.get(queueNames.ticketTeardown).getJobCounts('delayed')).delayed).toBe(0);
     const [env] = await envsOf('redmine', '1234');
     expect(env!.state).toBe('requested');
     const history = await h.deps.events.history(env!.id);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { demuxStream, type OutputStream } from '../../src/provisioners/docker/demuxStream.js';
-import { splitLines } from '../../src/provisioners/docker/splitLines.js';
+import { splitLines } from '../../src/text/splitLines.js';
 
 function frame(type: number, text: string): Buffer {
   const payload = Buffer.from(text);

@@ -1,6 +1,11 @@
-import type { Access, Build, Environment, EnvironmentEventView, Image, Me } from '../../src/http/schemas.js';
+import type { EnvironmentEvent as EnvironmentEventView } from '../../src/domain/environment.js';
+import type { AccessWithSecrets as Access, Environment, Image, Me } from '../../src/http/schemas.js';
+import type { BuildRecord as Build } from '../../src/images/buildRecord.js';
+import type { LogLine } from '../../src/images/buildRecord.js';
+import type { TokenInfo } from '../../src/store/tokenInfo.js';
+import type { TerminalSessionInfo } from '../../src/domain/terminalSessionSchema.js';
 
-export type { Access, Build, Environment, EnvironmentEventView, Image, Me };
+export type { Access, Build, Environment, EnvironmentEventView, Image, LogLine, Me, TerminalSessionInfo, TokenInfo };
 
 /** An API answer that is not 2xx, with the API's own words. */
 export class ApiError extends Error {

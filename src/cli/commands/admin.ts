@@ -1,14 +1,14 @@
 import { ReproError } from '../../domain/errors.js';
+import type { Image } from '../../http/schemas.js';
+import type { BuildRecord } from '../../images/buildRecord.js';
+import type { TokenInfo } from '../../store/tokenInfo.js';
 import type { ApiClient } from '../apiClient.js';
 import { EXIT } from '../exitCodes.js';
 import { emit, table } from '../output.js';
 
-interface ImageInfo { name: string; distribution: string; version: string; family: string; kinds?: string[]; state?: string; description?: string }
-interface TokenInfo { name: string; role: string; createdAt: string; lastUsedAt?: string; expiresAt?: string }
-interface Build { id: string; image: string; state: string; error?: string; tag?: string }
 
 export async function listImages(api: ApiClient, json: boolean): Promise<number> {
-  const { items } = await api.call<{ items: ImageInfo[] }>('GET', '/v1/images');
+  const { items } = await api.call<{ items: Image[] }>('GET', '/v1/images');
   emit(json, items, () => table(
     ['name', 'distribution', 'family', 'kinds', 'state'],
     items.map((i) => [i.name, `${i.distribution} ${i.version}`, i.family, i.kinds?.join(',') ?? '', i.state ?? '']),
@@ -18,9 +18,9 @@ export async function listImages(api: ApiClient, json: boolean): Promise<number>
 
 /** Admin: queues a build of an image's current definition; with --wait, polls it to the end and prints its log. */
 export async function buildImage(api: ApiClient, json: boolean, name: string, wait: boolean): Promise<number> {
-  let build: Build;
+  let build: BuildRecord;
   try {
-    build = await api.call<Build>('POST', `/v1/images/${encodeURIComponent(name)}/builds`);
+    build = await api.call<BuildRecord>('POST', `/v1/images/${encodeURIComponent(name)}/builds`);
   } catch (err) {
     // A server without the image-build API answers "no route".
     if (err instanceof ReproError && err.status === 404 && /no route/.test(err.message)) {
@@ -31,7 +31,7 @@ export async function buildImage(api: ApiClient, json: boolean, name: string, wa
   let printed = 0;
   while (wait && (build.state === 'queued' || build.state === 'running')) {
     await new Promise((r) => setTimeout(r, 1000));
-    const { build: next, log } = await api.call<{ build: Build; log: string[] }>('GET', `/v1/images/${encodeURIComponent(name)}/builds/${build.id}`);
+    const { build: next, log } = await api.call<{ build: BuildRecord; log: string[] }>('GET', `/v1/images/${encodeURIComponent(name)}/builds/${build.id}`);
     if (!json) for (const line of log.slice(printed)) process.stderr.write(`  ${line}\n`);
     printed = log.length;
     build = next;

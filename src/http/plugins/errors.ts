@@ -2,6 +2,7 @@ import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { RateLimitedError, RedisUnavailableError, ReproError } from '../../domain/errors.js';
 import { isRedisUnavailable } from '../../store/redisConnection.js';
+import { dottedPath } from '../../text/dottedPath.js';
 
 interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -44,7 +45,7 @@ export const errorHandling = fp(async (app) => {
 }, { name: 'repro-error-handling' });
 
 function fieldOf(instancePath: string, params?: Record<string, unknown>): string {
-  const path = instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const path = dottedPath(instancePath);
   const extra = params?.['missingProperty'] ?? params?.['additionalProperty'];
   return [path, typeof extra === 'string' ? extra : ''].filter(Boolean).join('.');
 }

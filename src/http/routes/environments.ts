@@ -4,12 +4,13 @@ import type { FastifyRequest } from 'fastify';
 import { ValidationError } from '../../domain/errors.js';
 import { canActOn, environmentFor, listRequesterFilter } from '../../auth/policy.js';
 import { principalOf } from '../plugins/auth.js';
-import { AccessSchema, CreateEnvironmentBody, EnvironmentSchema, ErrorSchema, EventSchema, IdParams, StateSchema, errorResponses } from '../schemas.js';
+import { EnvironmentEventSchema, EnvironmentStateSchema } from '../../domain/environment.js';
+import { AccessWithSecretsSchema, CreateEnvironmentBody, EnvironmentSchema, ErrorSchema, IdParams, errorResponses } from '../schemas.js';
 import { streamEvents } from './streamEvents.js';
 
 const ListQuery = Type.Object({
   ticket: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]*:.+$', description: 'system:id' })),
-  state: Type.Optional(StateSchema),
+  state: Type.Optional(EnvironmentStateSchema),
   requester: Type.Optional(Type.String({ maxLength: 128, description: 'support and admin only; a requester always lists its own' })),
   limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
@@ -82,7 +83,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['environments'],
       summary: 'Access details with their secrets (a VM\'s private key); each read is recorded in the events with the reader\'s name',
       params: IdParams,
-      response: { 200: AccessSchema, ...errorResponses },
+      response: { 200: AccessWithSecretsSchema, ...errorResponses },
     },
   }, async (request, reply) => {
     await environment(request, request.params.id);
@@ -95,7 +96,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Event history; with Accept: text/event-stream, follows live until destroyed',
       params: IdParams,
       querystring: Type.Object({ after: Type.Optional(Type.String({ pattern: '^\\d+-\\d+$' })) }),
-      response: { 200: Type.Object({ items: Type.Array(EventSchema) }), ...errorResponses },
+      response: { 200: Type.Object({ items: Type.Array(EnvironmentEventSchema) }), ...errorResponses },
     },
   }, async (request, reply) => {
     const env = await environment(request, request.params.id);

@@ -3,14 +3,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { stringify as toYaml } from 'yaml';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
-import type { BuildRecord } from '../../images/buildStore.js';
+import { BuildRecordSchema, type BuildRecord } from '../../images/buildRecord.js';
 import { kindsOf, packageManagerOf, type CatalogImage } from '../../images/catalog.js';
 import { definitionOf } from '../../images/definitionOf.js';
 import { diffDefinitions } from '../../images/diffDefinitions.js';
 import { checkImageFiles } from '../../images/loadCatalog.js';
 import { validateImageDocument } from '../../images/parseImage.js';
 import { principalOf } from '../plugins/auth.js';
-import { BuildSchema, ImageSummary, errorResponses } from '../schemas.js';
+import { ImageSummary, errorResponses } from '../schemas.js';
 import { streamBuildLog } from './streamBuildLog.js';
 
 const NameParams = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,62}$' }) });
@@ -24,7 +24,7 @@ const ImageDetail = Type.Composite([
   ImageSummary,
   Type.Object({
     definition: Type.Record(Type.String(), Type.Unknown()),
-    builds: Type.Array(BuildSchema),
+    builds: Type.Array(BuildRecordSchema),
     history: Type.Array(HistoryEntry),
   }),
 ]);
@@ -111,7 +111,7 @@ export const imageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['images'],
       summary: 'Admin: queue a build of the current definition (a no-op when the same inputs were built)',
       params: NameParams,
-      response: { 202: BuildSchema, ...errorResponses },
+      response: { 202: BuildRecordSchema, ...errorResponses },
     },
   }, async (request, reply) => {
     const image = await require(request.params.name);
@@ -126,7 +126,7 @@ export const imageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['images'],
       summary: 'A build\'s state and log; with Accept: text/event-stream, the log follows live until the build ends',
       params: BuildParams,
-      response: { 200: Type.Object({ build: BuildSchema, log: Type.Array(Type.String()) }), ...errorResponses },
+      response: { 200: Type.Object({ build: BuildRecordSchema, log: Type.Array(Type.String()) }), ...errorResponses },
     },
   }, async (request, reply) => {
     const build = await builds.require(request.params.id);

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/buildDeps.js';
-import type { LogLine } from '../../images/buildStore.js';
+import type { LogLine } from '../../images/buildRecord.js';
 
 const BLOCK_MS = 15_000;
 

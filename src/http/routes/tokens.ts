@@ -5,16 +5,10 @@ import { isReservedName } from '../../auth/isReservedName.js';
 import { BOOTSTRAP_ADMIN } from '../../domain/systemActors.js';
 import { parseDuration } from '../../domain/parseDuration.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { TokenInfoSchema } from '../../store/tokenInfo.js';
 import { errorResponses } from '../schemas.js';
 
 const TokenName = Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' });
-const TokenInfoSchema = Type.Object({
-  name: Type.String(),
-  role: Type.String(),
-  createdAt: Type.String(),
-  lastUsedAt: Type.Optional(Type.String()),
-  expiresAt: Type.Optional(Type.String()),
-});
 
 /** Tokens are an admin's business only. */
 export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { ExecOptions, ExecResult } from '../port.js';
 import { demuxStream, type OutputStream } from './demuxStream.js';
-import { splitLines } from './splitLines.js';
+import { splitLines } from '../../text/splitLines.js';
 
 export interface ExecInContainerOptions extends ExecOptions {
   env?: string[];

@@ -1,4 +1,5 @@
 import type { PackageManager } from '../../domain/packages.js';
+import type { VmImageSettings } from '../../images/catalog.js';
 import type { DomainType } from './probeDomainType.js';
 import { vmNames } from './names.js';
 import { seedFiles } from './seedFiles.js';
@@ -6,9 +7,10 @@ import type { DomainInputs, OverlayInputs, SeedInputs } from './steps.js';
 
 /**
  * Everything one VM environment is made of, flat and serialisable: the Pulumi stack's config
- * and the direct engine's input alike.
+ * and the direct engine's input alike. The image's VM settings, with the environment's own cpus,
+ * memory and disk, and paths made absolute.
  */
-export interface VmStackConfig {
+export interface VmStackConfig extends Pick<VmImageSettings, 'kernel' | 'initrd' | 'cmdline' | 'cpus' | 'memoryMb' | 'diskGb' | 'user' | 'cloudInit'> {
   envId: string;
   /** `system:id` */
   ticket: string;
@@ -17,18 +19,9 @@ export interface VmStackConfig {
   image: string;
   /** Absolute path of the base qcow2 on the hypervisor. */
   disk: string;
-  kernel?: string;
-  initrd?: string;
-  cmdline?: string;
-  cpus: number;
-  memoryMb: number;
-  diskGb: number;
-  user: string;
   packages: string[];
   /** apt (default), dnf or yum: which database the readiness check asks. */
   packageManager?: PackageManager;
-  /** The image's cloud-config additions. */
-  cloudInit?: Record<string, unknown>;
   sshPublicKey: string;
   libvirtUri: string;
   network: string;

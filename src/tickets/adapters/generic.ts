@@ -1,13 +1,14 @@
 import { ValidationError } from '../../domain/errors.js';
-import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { requireFresh, verifyPrefixedHmac } from '../signature.js';
 import { deliveryId } from '../deliveryId.js';
-import { str, unixTime } from '../jsonFields.js';
-import { isObject, parseJsonObject } from '../parseJsonObject.js';
+import { str } from '../jsonFields.js';
+import { isObject } from '../parseJsonObject.js';
 import { requestEvents } from '../requestEvents.js';
 import { sameAccount } from '../sameAccount.js';
+import { parseStampedJson } from '../parseStampedJson.js';
+import { ticketRef } from '../ticketRef.js';
+import { prefixedHmacAdapter } from '../prefixedHmacAdapter.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._#-]{0,99}$/;
@@ -22,25 +23,16 @@ const LIFECYCLE = { resolved: 'ticket.resolved', closed: 'ticket.closed', reopen
  */
 export function createGenericAdapter(settings: TicketSettings<'generic'>, deps: AdapterDeps): TicketAdapter {
   return {
-    system: 'generic',
-    locale: settings.locale ?? 'fr',
-
-    verify(req) {
-      verifyPrefixedHmac(req, 'x-repro-signature', 'sha256', settings.webhookSecret);
-    },
+    ...prefixedHmacAdapter('generic', settings, 'x-repro-signature', 'sha256'),
 
     parse(rawBody) {
-      const body = parseJsonObject(rawBody);
-      if (body['sent_at'] !== undefined) requireFresh(unixTime(body['sent_at'], 'sent_at'), deps, 'sent_at');
+      const body = parseStampedJson(rawBody, deps);
       const event = str(body, 'event');
       const t = body['ticket'];
       const id = isObject(t) ? t['id'] : undefined;
       if (typeof id !== 'string' || !ID.test(id)) throw new ValidationError('ticket.id must be a string of letters, digits and . _ # -', 'ticket.id');
-      const ticket: TicketRef = { system: 'generic', id };
       const url = str(t, 'url');
-      if (url && /^https?:\/\//.test(url)) ticket.url = url;
-      const title = str(t, 'title');
-      if (title) ticket.title = title.slice(0, 200);
+      const ticket = ticketRef('generic', id, url && /^https?:\/\//.test(url) ? url : undefined, str(t, 'title')?.slice(0, 200));
       const author = str(body, 'author') ?? 'generic';
       if (sameAccount(author, settings.serviceAccount)) return [];
       const delivery = deliveryId('generic', undefined, rawBody);

@@ -1,5 +1,4 @@
 import { UnauthorizedError, ValidationError } from '../../domain/errors.js';
-import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
 import { header, safeEqual } from '../signature.js';
@@ -9,6 +8,7 @@ import { isObject, parseJsonObject } from '../parseJsonObject.js';
 import { requestEvents } from '../requestEvents.js';
 import { sameAccount } from '../sameAccount.js';
 import { sendApiRequest } from '../sendApiRequest.js';
+import { ticketRef } from '../ticketRef.js';
 
 /**
  * GitLab Issue Hook / Confidential Issue Hook and Note Hook (doc/user/project/integrations/
@@ -44,14 +44,14 @@ export function createGitlabAdapter(settings: TicketSettings<'gitlab'>, deps: Ad
         if (str(body, 'object_attributes.noteable_type') !== 'Issue' || at(body, 'object_attributes.system') === true) return [];
         if (str(body, 'object_attributes.action') === 'update') return [];
         const issue = body['issue'];
-        const ticket = ref(projectId, intId(body, 'issue.iid'), str(issue, 'url'), str(issue, 'title'));
+        const ticket = ticketRef('gitlab', `${projectId}#${intId(body, 'issue.iid')}`, str(issue, 'url'), str(issue, 'title'));
         const status: TicketStatus = { raw: str(issue, 'state') ?? 'opened', state: str(issue, 'state') === 'closed' ? 'closed' : 'open' };
         return requestEvents({ ticket, deliveryId: delivery, author, status, texts: [str(body, 'object_attributes.note') ?? ''], triggered: false }, deps.catalog);
       }
       if (kind !== 'issue') return [];
       const attrs = body['object_attributes'];
       if (!isObject(attrs)) throw new ValidationError('object_attributes is missing', 'object_attributes');
-      const ticket = ref(projectId, intId(body, 'object_attributes.iid'), str(attrs, 'url'), str(attrs, 'title'));
+      const ticket = ticketRef('gitlab', `${projectId}#${intId(body, 'object_attributes.iid')}`, str(attrs, 'url'), str(attrs, 'title'));
       const state = str(attrs, 'state') ?? 'opened';
       const status: TicketStatus = { raw: state, state: state === 'closed' ? 'closed' : 'open' };
       const common = { ticket, deliveryId: delivery, author, status };
@@ -83,11 +83,4 @@ export function createGitlabAdapter(settings: TicketSettings<'gitlab'>, deps: Ad
       });
     },
   };
-}
-
-function ref(projectId: string, iid: string, url?: string, title?: string): TicketRef {
-  const ticket: TicketRef = { system: 'gitlab', id: `${projectId}#${iid}` };
-  if (url) ticket.url = url;
-  if (title) ticket.title = title;
-  return ticket;
 }

@@ -1,5 +1,4 @@
 import { UnauthorizedError, ValidationError } from '../../domain/errors.js';
-import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
 import { header, hmacHex, requireFresh, safeEqual } from '../signature.js';
@@ -9,6 +8,7 @@ import { observedLifecycle } from '../observedLifecycle.js';
 import { isObject, parseJsonObject } from '../parseJsonObject.js';
 import { requestEvents } from '../requestEvents.js';
 import { sendApiRequest } from '../sendApiRequest.js';
+import { ticketRef } from '../ticketRef.js';
 import { htmlToText } from '../htmlToText.js';
 import { textToHtml } from '../textToHtml.js';
 
@@ -47,12 +47,7 @@ export function createGlpiAdapter(settings: TicketSettings<'glpi'>, deps: Adapte
     return (typeof id === 'number' && (trigger.categoryIds ?? []).includes(id)) || (name !== undefined && (trigger.categoryNames ?? []).includes(name));
   }
 
-  function ticketRef(id: string, title?: string): TicketRef {
-    const ref: TicketRef = { system: 'glpi', id };
-    if (base) ref.url = `${base}/front/ticket.form.php?id=${id}`;
-    if (title) ref.title = title;
-    return ref;
-  }
+  const glpiTicket = (id: string, title: string | undefined) => ticketRef('glpi', id, base ? `${base}/front/ticket.form.php?id=${id}` : undefined, title);
 
   return {
     system: 'glpi',
@@ -93,7 +88,7 @@ export function createGlpiAdapter(settings: TicketSettings<'glpi'>, deps: Adapte
       if (item['itemtype'] !== undefined) {
         if (item['itemtype'] !== 'Ticket' || event !== 'new') return [];
         const parent = body['parent_item'];
-        const ticket = ticketRef(intId(body, 'item.items_id'), str(parent, 'name'));
+        const ticket = glpiTicket(intId(body, 'item.items_id'), str(parent, 'name'));
         const content = str(item, 'content') ?? '';
         return requestEvents(
           { ticket, deliveryId: id, author: 'glpi', status: statusOf(parent), texts: [htmlToText(content)], triggered: false },
@@ -101,7 +96,7 @@ export function createGlpiAdapter(settings: TicketSettings<'glpi'>, deps: Adapte
         );
       }
 
-      const ticket = ticketRef(intId(body, 'item.id'), str(item, 'name'));
+      const ticket = glpiTicket(intId(body, 'item.id'), str(item, 'name'));
       const status = statusOf(item);
       const author = requesterOf(item);
       if (event === 'delete') return [{ type: 'ticket.deleted', ticket, deliveryId: id, author, status: { ...status, state: 'deleted' }, observed: false }];

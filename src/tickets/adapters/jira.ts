@@ -1,14 +1,15 @@
 import { ValidationError } from '../../domain/errors.js';
-import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { requireFresh, verifyPrefixedHmac } from '../signature.js';
+import { requireFresh } from '../signature.js';
 import { deliveryId } from '../deliveryId.js';
 import { at, str } from '../jsonFields.js';
 import { isObject, parseJsonObject } from '../parseJsonObject.js';
 import { requestEvents } from '../requestEvents.js';
 import { sameAccount } from '../sameAccount.js';
+import { prefixedHmacAdapter } from '../prefixedHmacAdapter.js';
 import { sendApiRequest } from '../sendApiRequest.js';
+import { ticketRef } from '../ticketRef.js';
 
 const KEY = /^[A-Z][A-Z0-9_]*-[1-9][0-9]*$/;
 
@@ -35,12 +36,7 @@ export function createJiraAdapter(settings: TicketSettings<'jira'>, deps: Adapte
   }
 
   return {
-    system: 'jira',
-    locale: settings.locale ?? 'fr',
-
-    verify(req) {
-      verifyPrefixedHmac(req, 'x-hub-signature', 'sha256', settings.webhookSecret);
-    },
+    ...prefixedHmacAdapter('jira', settings, 'x-hub-signature', 'sha256'),
 
     parse(rawBody) {
       const body = parseJsonObject(rawBody);
@@ -54,10 +50,7 @@ export function createJiraAdapter(settings: TicketSettings<'jira'>, deps: Adapte
       if (!isObject(issue)) return [];
       const key = issue['key'];
       if (typeof key !== 'string' || !KEY.test(key)) throw new ValidationError('issue.key must be an issue key such as OPS-12', 'issue.key');
-      const ticket: TicketRef = { system: 'jira', id: key };
-      if (base) ticket.url = `${base}/browse/${key}`;
-      const summary = str(issue, 'fields.summary');
-      if (summary) ticket.title = summary;
+      const ticket = ticketRef('jira', key, base ? `${base}/browse/${key}` : undefined, str(issue, 'fields.summary'));
       const category = str(issue, 'fields.status.statusCategory.key');
       const status: TicketStatus = { raw: str(issue, 'fields.status.name') ?? category ?? 'unknown', state: category === 'done' ? 'resolved' : 'open' };
       const delivery = deliveryId('jira', undefined, rawBody);

@@ -1,14 +1,15 @@
 import { ValidationError } from '../../domain/errors.js';
-import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { requireFresh, verifyPrefixedHmac } from '../signature.js';
 import { deliveryId } from '../deliveryId.js';
-import { at, intId, str, unixTime } from '../jsonFields.js';
+import { at, intId, str } from '../jsonFields.js';
 import { observedLifecycle } from '../observedLifecycle.js';
-import { isObject, parseJsonObject } from '../parseJsonObject.js';
+import { isObject } from '../parseJsonObject.js';
 import { requestEvents } from '../requestEvents.js';
 import { sameAccount } from '../sameAccount.js';
+import { parseStampedJson } from '../parseStampedJson.js';
+import { ticketRef } from '../ticketRef.js';
+import { prefixedHmacAdapter } from '../prefixedHmacAdapter.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 /**
@@ -25,24 +26,15 @@ export function createMantisAdapter(settings: TicketSettings<'mantis'>, deps: Ad
   const tags = settings.trigger?.tags ?? [];
 
   return {
-    system: 'mantis',
-    locale: settings.locale ?? 'fr',
-
-    verify(req) {
-      verifyPrefixedHmac(req, 'x-mantis-signature', 'sha256', settings.webhookSecret);
-    },
+    ...prefixedHmacAdapter('mantis', settings, 'x-mantis-signature', 'sha256'),
 
     parse(rawBody) {
-      const body = parseJsonObject(rawBody);
-      if (body['sent_at'] !== undefined) requireFresh(unixTime(body['sent_at'], 'sent_at'), deps, 'sent_at');
+      const body = parseStampedJson(rawBody, deps);
       const event = str(body, 'event');
       const issue = body['issue'];
       if (!isObject(issue) || !event) throw new ValidationError('a MantisBT delivery has "event" and "issue"', 'issue');
       const id = intId(body, 'issue.id');
-      const ticket: TicketRef = { system: 'mantis', id };
-      if (base) ticket.url = `${base}/view.php?id=${id}`;
-      const summary = str(issue, 'summary');
-      if (summary) ticket.title = summary;
+      const ticket = ticketRef('mantis', id, base ? `${base}/view.php?id=${id}` : undefined, str(issue, 'summary'));
       const statusId = at(issue, 'status.id');
       const n = typeof statusId === 'number' ? statusId : 10;
       const status: TicketStatus = { raw: str(issue, 'status.name') ?? String(n), state: n >= closedAt ? 'closed' : n >= resolvedAt ? 'resolved' : 'open' };

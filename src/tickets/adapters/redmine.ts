@@ -1,14 +1,15 @@
 import { ValidationError } from '../../domain/errors.js';
-import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { requireFresh, verifyPrefixedHmac } from '../signature.js';
+import { requireFresh } from '../signature.js';
 import { deliveryId } from '../deliveryId.js';
 import { at, intId, isoTime, str } from '../jsonFields.js';
 import { isObject, parseJsonObject } from '../parseJsonObject.js';
 import { requestEvents } from '../requestEvents.js';
 import { sameAccount } from '../sameAccount.js';
+import { prefixedHmacAdapter } from '../prefixedHmacAdapter.js';
 import { sendApiRequest } from '../sendApiRequest.js';
+import { ticketRef } from '../ticketRef.js';
 
 /**
  * Redmine ≥ 7.0 native webhooks (app/models/webhook.rb, webhook_payload.rb): body
@@ -30,12 +31,7 @@ export function createRedmineAdapter(settings: TicketSettings<'redmine'>, deps: 
   }
 
   return {
-    system: 'redmine',
-    locale: settings.locale ?? 'fr',
-
-    verify(req) {
-      verifyPrefixedHmac(req, 'x-redmine-signature-256', 'sha256', settings.webhookSecret);
-    },
+    ...prefixedHmacAdapter('redmine', settings, 'x-redmine-signature-256', 'sha256'),
 
     parse(rawBody) {
       const body = parseJsonObject(rawBody);
@@ -44,10 +40,7 @@ export function createRedmineAdapter(settings: TicketSettings<'redmine'>, deps: 
       const issue = at(body, 'data.issue');
       if (!type?.startsWith('issue.') || !isObject(issue)) return [];
       const id = intId(body, 'data.issue.id');
-      const ticket: TicketRef = { system: 'redmine', id };
-      if (base) ticket.url = `${base}/issues/${id}`;
-      const subject = str(issue, 'subject');
-      if (subject) ticket.title = subject;
+      const ticket = ticketRef('redmine', id, base ? `${base}/issues/${id}` : undefined, str(issue, 'subject'));
       const status: TicketStatus = {
         raw: str(issue, 'status.name') ?? str(issue, 'status.id') ?? 'unknown',
         state: at(issue, 'status.is_closed') === true ? 'closed' : 'open',

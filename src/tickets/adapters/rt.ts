@@ -1,13 +1,14 @@
 import { ValidationError } from '../../domain/errors.js';
-import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketState, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { requireFresh, verifyPrefixedHmac } from '../signature.js';
 import { deliveryId } from '../deliveryId.js';
-import { intId, str, unixTime } from '../jsonFields.js';
-import { isObject, parseJsonObject } from '../parseJsonObject.js';
+import { intId, str } from '../jsonFields.js';
+import { isObject } from '../parseJsonObject.js';
 import { requestEvents } from '../requestEvents.js';
 import { sameAccount } from '../sameAccount.js';
+import { parseStampedJson } from '../parseStampedJson.js';
+import { ticketRef } from '../ticketRef.js';
+import { prefixedHmacAdapter } from '../prefixedHmacAdapter.js';
 import { sendApiRequest } from '../sendApiRequest.js';
 
 /**
@@ -23,24 +24,15 @@ export function createRtAdapter(settings: TicketSettings<'rt'>, deps: AdapterDep
   const stateOf = (s: string): TicketState => (s === 'deleted' ? 'deleted' : s === 'resolved' ? 'resolved' : closed.has(s) ? 'closed' : 'open');
 
   return {
-    system: 'rt',
-    locale: settings.locale ?? 'fr',
-
-    verify(req) {
-      verifyPrefixedHmac(req, 'x-repro-signature', 'sha256', settings.webhookSecret);
-    },
+    ...prefixedHmacAdapter('rt', settings, 'x-repro-signature', 'sha256'),
 
     parse(rawBody) {
-      const body = parseJsonObject(rawBody);
-      if (body['sent_at'] !== undefined) requireFresh(unixTime(body['sent_at'], 'sent_at'), deps, 'sent_at');
+      const body = parseStampedJson(rawBody, deps);
       const event = str(body, 'event');
       const t = body['ticket'];
       if (!isObject(t) || !event) throw new ValidationError('an RT delivery has "event" and "ticket"', 'ticket');
       const id = intId(body, 'ticket.id');
-      const ticket: TicketRef = { system: 'rt', id };
-      if (base) ticket.url = `${base}/Ticket/Display.html?id=${id}`;
-      const subject = str(t, 'Subject');
-      if (subject) ticket.title = subject;
+      const ticket = ticketRef('rt', id, base ? `${base}/Ticket/Display.html?id=${id}` : undefined, str(t, 'Subject'));
       const raw = str(t, 'Status') ?? 'new';
       const status: TicketStatus = { raw, state: stateOf(raw) };
       const author = str(body, 'transaction.Creator') ?? 'rt';

@@ -1,15 +1,16 @@
 import { ValidationError } from '../../domain/errors.js';
-import type { TicketRef } from '../../domain/environment.js';
 import type { AdapterDeps, TicketAdapter, TicketEvent, TicketStatus } from '../port.js';
 import type { TicketSettings } from '../settings.js';
-import { header, verifyPrefixedHmac } from '../signature.js';
+import { header } from '../signature.js';
 import { deliveryId } from '../deliveryId.js';
 import { intId, str } from '../jsonFields.js';
 import { observedLifecycle } from '../observedLifecycle.js';
 import { isObject, parseJsonObject } from '../parseJsonObject.js';
 import { requestEvents } from '../requestEvents.js';
 import { sameAccount } from '../sameAccount.js';
+import { prefixedHmacAdapter } from '../prefixedHmacAdapter.js';
 import { sendApiRequest } from '../sendApiRequest.js';
+import { ticketRef } from '../ticketRef.js';
 import { htmlToText } from '../htmlToText.js';
 
 /**
@@ -24,22 +25,14 @@ export function createZammadAdapter(settings: TicketSettings<'zammad'>, deps: Ad
   const triggerNames = settings.trigger?.triggerNames ?? [];
 
   return {
-    system: 'zammad',
-    locale: settings.locale ?? 'fr',
-
-    verify(req) {
-      verifyPrefixedHmac(req, 'x-hub-signature', 'sha1', settings.webhookSecret);
-    },
+    ...prefixedHmacAdapter('zammad', settings, 'x-hub-signature', 'sha1'),
 
     parse(rawBody, headers) {
       const body = parseJsonObject(rawBody);
       const t = body['ticket'];
       if (!isObject(t)) throw new ValidationError('a Zammad delivery has a "ticket" object', 'ticket');
       const id = intId(body, 'ticket.id');
-      const ticket: TicketRef = { system: 'zammad', id };
-      if (base) ticket.url = `${base}/#ticket/zoom/${id}`;
-      const title = str(t, 'title');
-      if (title) ticket.title = title;
+      const ticket = ticketRef('zammad', id, base ? `${base}/#ticket/zoom/${id}` : undefined, str(t, 'title'));
       const state = str(t, 'state') ?? 'unknown';
       const status: TicketStatus = { raw: state, state: closedStates.has(state) ? (state === 'removed' ? 'deleted' : 'closed') : 'open' };
       const article = body['article'];

@@ -1,21 +1,11 @@
 import { html } from 'lit-html';
 import { ref, createRef } from 'lit-html/directives/ref.js';
-import { api, ApiError, followEvents, optional, type Access, type Environment, type EnvironmentEventView } from '../api.js';
+import { api, ApiError, followEvents, optional, type Access, type Environment, type EnvironmentEventView, type TerminalSessionInfo } from '../api.js';
 import { dateTime, relative, t, type Key } from '../i18n.js';
 import type { Page, Rerender } from '../main.js';
 import { stateBadge } from './stateBadge.js';
 
 const EXTEND_CHOICES = ['1h', '4h', '8h', '1d', '2d', '7d'];
-
-/** A terminal session as the server lists it (never the transcript itself). */
-interface TerminalSessionView {
-  id: string;
-  actor: string;
-  startedAt: string;
-  endedAt?: string;
-  durationMs?: number;
-  endReason?: string;
-}
 
 /** One environment: state, access, progress live, extend, delete, and a terminal once it is ready. */
 export function environmentPage(id: string, rerender: Rerender): Page {
@@ -28,9 +18,9 @@ export function environmentPage(id: string, rerender: Rerender): Page {
   let extendTtl = '4h';
   let secrets: Access | undefined;
   // Undefined while unknown or where the server keeps no transcripts.
-  let sessions: TerminalSessionView[] | undefined;
+  let sessions: TerminalSessionInfo[] | undefined;
   const loadSessions = async () => {
-    sessions = (await optional<{ items: TerminalSessionView[] }>('GET', `/v1/environments/${encodeURIComponent(id)}/terminal/sessions`).catch(() => undefined))?.items;
+    sessions = (await optional<{ items: TerminalSessionInfo[] }>('GET', `/v1/environments/${encodeURIComponent(id)}/terminal/sessions`).catch(() => undefined))?.items;
     rerender();
   };
   void loadSessions();

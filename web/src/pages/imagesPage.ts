@@ -1,10 +1,9 @@
 import { html } from 'lit-html';
-import { api, ApiError, followStream, type Build, type Image, type Me } from '../api.js';
+import { api, ApiError, followStream, type Build, type Image, type LogLine, type Me } from '../api.js';
 import { dateTime, t } from '../i18n.js';
 import type { Page, Rerender } from '../main.js';
 
 /** A line of a build's log stream; the last one carries the build's final state. */
-interface LogLine { id: string; line?: string; state?: string }
 
 /** The catalog with each image's serving build; admins rebuild an image and follow the build's log live. */
 export function imagesPage(me: Me, rerender: Rerender): Page {

@@ -1,27 +1,18 @@
 import { html } from 'lit-html';
-import { api, ApiError, optional, type Me } from '../api.js';
+import { api, ApiError, optional, type Me, type TokenInfo } from '../api.js';
 import { dateTime, t } from '../i18n.js';
 import type { Page, Rerender } from '../main.js';
 
-/** A token as the listing route shows it; never the secret. Fields beyond name and role are shown when the server gives them. */
-interface TokenView {
-  name: string;
-  role: string;
-  createdAt?: string;
-  lastUsedAt?: string;
-  expiresAt?: string;
-}
-
 /** Tokens for automation: create always; list and revoke where the server offers them. */
 export function tokensPage(me: Me, rerender: Rerender): Page {
-  let items: TokenView[] | undefined;
+  let items: TokenInfo[] | undefined;
   let listAvailable = true;
   let created: { name: string; token: string } | undefined;
   let error = '';
 
   const load = async () => {
     try {
-      const res = await optional<{ items: TokenView[] }>('GET', '/v1/tokens');
+      const res = await optional<{ items: TokenInfo[] }>('GET', '/v1/tokens');
       listAvailable = res !== undefined;
       items = res?.items ?? [];
     } catch (err) {
