@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createLibvirtProvisioner } from '../../src/provisioners/libvirt/createLibvirtProvisioner.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
-import { testVmImage } from '../integration/libvirtTestImage.js';
+import { testVmImage } from '../support/testVmImage.js';
 import { describeCancellationContract } from './provisioner.js';
 
 const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';

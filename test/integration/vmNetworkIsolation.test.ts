@@ -21,7 +21,7 @@ import { createDockerProvisioner } from '../../src/provisioners/docker/createDoc
 import { createLibvirtProvisioner, type LibvirtProvisioner } from '../../src/provisioners/libvirt/createLibvirtProvisioner.js';
 import { vmNames } from '../../src/provisioners/libvirt/names.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
-import { testVmImage } from './libvirtTestImage.js';
+import { testVmImage } from '../support/testVmImage.js';
 import { greeting, tcpGreeters } from '../support/tcpGreeter.js';
 import Docker from 'dockerode';
 import { pino } from 'pino';
