@@ -15,7 +15,7 @@ import { ConfigError } from '../../src/domain/errors.js';
 import { loadCatalog } from '../../src/images/loadCatalog.js';
 import { ensureIsolation } from '../../src/network/ensureIsolation.js';
 import { isolationRules, packageCacheService } from '../../src/network/isolationRules.js';
-import { ensureNetworkIsolation } from '../../src/network/ensureNetworkIsolation.js';
+import { ensureNetworkIsolation } from '../../src/app/ensureNetworkIsolation.js';
 import { resourceName } from '../../src/provisioners/docker/containerOptions.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { createLibvirtProvisioner, type LibvirtProvisioner } from '../../src/provisioners/libvirt/createLibvirtProvisioner.js';
