@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
-import { testVmImage } from '../test/integration/libvirtTestImage.js';
+import { testVmImage } from '../test/support/testVmImage.js';
 import { createLibvirtProvisioner } from '../src/provisioners/libvirt/createLibvirtProvisioner.js';
 import { probeDomainType } from '../src/provisioners/libvirt/probeDomainType.js';
 import { READY_MARKER, seedFiles } from '../src/provisioners/libvirt/seedFiles.js';

@@ -58,6 +58,8 @@ export async function startBenchService(opts: { image: string; live: number; con
     REPRO_KINDS: 'container',
     // A round keeps all its environments live on one ticket until it ends: quotas must not cut it short.
     ...Object.fromEntries(['PER_REQUESTER', 'PER_TICKET', 'OVERALL'].map((q) => [`REPRO_QUOTA_${q}`, String(opts.live + 1)])),
+    // Each request follows its own event stream, all under the bench's one token.
+    REPRO_EVENT_STREAMS_PER_TOKEN: String(Math.max(opts.concurrency, 10)),
     ...opts.env,
   });
   const catalog = await loadCatalog(config.imagesDir);
@@ -102,14 +104,16 @@ export async function requestReady(svc: BenchService, body: Record<string, unkno
   const postedMs = performance.now() - start;
   const { id: envId } = (await res.json()) as { id: string };
   const stream = await fetch(`${svc.base}/v1/environments/${envId}/events`, { headers: { ...svc.headers, accept: 'text/event-stream' } });
+  // A refused stream (429 too_many_streams) must count as an error, not as an instant ready.
+  if (!stream.ok) throw new Error(`events of ${envId} answered ${stream.status}: ${await stream.text()}`);
   const decoder = new TextDecoder();
   let text = '';
   for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
     text += decoder.decode(chunk, { stream: true });
-    if (text.includes('"state":"ready"')) break;
+    if (text.includes('"state":"ready"')) return { ms: performance.now() - start, envId, postedMs, seenAt: Date.now(), text };
     if (text.includes('"state":"failed"')) throw new Error(`${envId} failed: ${text.slice(-2000)}`);
   }
-  return { ms: performance.now() - start, envId, postedMs, seenAt: Date.now(), text };
+  throw new Error(`the event stream of ${envId} ended before ready: ${text.slice(-2000)}`);
 }
 
 /**

@@ -88,7 +88,7 @@ export function buildDeps(input: DepsInput): Deps {
   const store = createEnvironmentStore(redis, k, clock, config.retentionSeconds);
   const events = createEventStore(redis, k, clock);
   const eventFeed = createEventFeed({ redis, connect: () => connect('events'), keys: k, log });
-  const queues = createQueues(redis, k, { provisionAttempts: config.provisionAttempts });
+  const queues = createQueues(redis, k, { provisionAttempts: config.provisionAttempts, provisionBackoffMs: config.provisionBackoffMs });
   const definitions = createDefinitionStore(redis, k, clock);
   const builds = createBuildStore(redis, k, clock);
   const catalog = createLiveCatalog(input.catalog.list(), input.brokenImages ?? [], definitions);

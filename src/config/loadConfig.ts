@@ -57,6 +57,8 @@ const ENV_MAP: Array<[string, string, 'string' | 'int' | 'number' | 'list' | 'ma
   ['REPRO_EVENT_STREAMS_PER_TOKEN', 'eventStreamsPerToken', 'int'],
   ['REPRO_PROVISION_CONCURRENCY', 'provisionConcurrency', 'int'],
   ['REPRO_PROVISION_ATTEMPTS', 'provisionAttempts', 'int'],
+  ['REPRO_PROVISION_BACKOFF_MS', 'provisionBackoffMs', 'int'],
+  ['REPRO_CANCEL_CHECK_MS', 'cancelCheckMs', 'int'],
   ['REPRO_EXEC_TIMEOUT_MS', 'exec.timeoutMs', 'int'],
   ['REPRO_TERMINAL_IDLE_TIMEOUT_MS', 'terminal.idleTimeoutMs', 'int'],
   ['REPRO_TERMINAL_MAX_DURATION_MS', 'terminal.maxDurationMs', 'int'],

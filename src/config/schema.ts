@@ -92,6 +92,10 @@ export const ConfigSchema = Type.Object(
     eventStreamsPerToken: Type.Integer({ minimum: 1, maximum: 10000, default: 10 }),
     provisionConcurrency: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
     provisionAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
+    /** How often a provisioning attempt looks for a destroy request, which cancels it. */
+    cancelCheckMs: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
+    /** First wait before a provisioning retry; BullMQ doubles it each attempt. */
+    provisionBackoffMs: Type.Integer({ minimum: 10, maximum: 600000, default: 2000 }),
     exec: Type.Object(
       { timeoutMs: Type.Integer({ minimum: 100 }), maxOutputBytes: Type.Integer({ minimum: 1024 }) },
       { default: { timeoutMs: 60000, maxOutputBytes: 1048576 } },

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../config/loadConfig.js';
 import { buildDeps } from '../app/buildDeps.js';
 import { buildApp } from '../http/buildApp.js';
 import { readCatalog, staticCatalog } from '../images/loadCatalog.js';
-import { ensureNetworkIsolation } from '../network/ensureNetworkIsolation.js';
+import { ensureNetworkIsolation } from '../app/ensureNetworkIsolation.js';
 import { buildProvisioners } from '../provisioners/buildProvisioners.js';
 import { startWorkers, type Workers } from '../workers/startWorkers.js';
 import { ReproError } from '../domain/errors.js';

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
 import { ConflictError } from '../domain/errors.js';
 import type { Keys } from '../store/keys.js';
+import { defineScript } from '../store/lua.js';
 import type { DefinitionChange } from './diffDefinitions.js';
 
 /** An image definition as kept in Redis: the image.yaml document an admin PUT, with its revision. */
@@ -39,6 +40,7 @@ return 0
 `;
 
 export function createDefinitionStore(redis: Redis, k: Keys, clock: Clock): DefinitionStore {
+  const saveScript = defineScript(redis, 'reproImageSave', 2, SAVE);
   return {
     async all() {
       const raw = await redis.hgetall(k.imageDefinitions);
@@ -48,7 +50,7 @@ export function createDefinitionStore(redis: Redis, k: Keys, clock: Clock): Defi
     async save(name, previous, document, by, diff) {
       const entry: StoredDefinition = { revision: previous + 1, document, updatedAt: clock.now().toISOString(), updatedBy: by };
       const history: HistoryEntry = { revision: entry.revision, at: entry.updatedAt, by, diff };
-      const found = (await redis.eval(SAVE, 2, k.imageDefinitions, k.imageHistory(name), name, String(previous), JSON.stringify(entry), JSON.stringify(history))) as number;
+      const found = (await saveScript(k.imageDefinitions, k.imageHistory(name), name, String(previous), JSON.stringify(entry), JSON.stringify(history))) as number;
       if (found !== 0) throw new ConflictError('revision_changed', `image ${name} is at revision ${found} now, not ${previous}; read it again and retry`);
       return entry;
     },

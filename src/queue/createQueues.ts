@@ -9,6 +9,7 @@ import type { BuildJob, DestroyJob, ExpireJob, ProvisionJob } from './payloads.j
 
 export interface QueueOptions {
   provisionAttempts: number;
+  provisionBackoffMs: number;
 }
 
 export interface Queues {
@@ -60,7 +61,7 @@ export function createQueues(connection: Redis, k: Keys, opts: QueueOptions): Qu
         ...jobRetention.default,
         jobId: jobIds.provision(env.id),
         attempts: opts.provisionAttempts,
-        backoff: { type: 'exponential', delay: 2000 },
+        backoff: { type: 'exponential', delay: opts.provisionBackoffMs },
       });
     },
 

@@ -5,7 +5,7 @@ import { isLive, sourcesOf } from '../domain/stateMachine.js';
 import { NotFoundError, QuotaExceededError, ValidationError } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { Keys } from './keys.js';
-import { CREATE, TRANSITION } from './lua.js';
+import { CREATE, PRUNE, REINDEX, TRANSITION, defineScript } from './lua.js';
 import { luaJson } from './luaJson.js';
 
 export interface EventInput {
@@ -61,6 +61,14 @@ export interface EnvironmentStore {
   transition(id: string, input: TransitionInput): Promise<TransitionResult>;
   list(query: ListQuery): Promise<{ items: EnvironmentRecord[]; nextCursor?: string }>;
   idsInState(state: EnvironmentState): Promise<string[]>;
+  /** Live environments whose expiry is at or before `at`: two round trips, however many are live. */
+  overdue(at: Date): Promise<EnvironmentRecord[]>;
+  /** Environments waiting on a queue job (requested, provisioning, failed, destroying) with no step since `before`. */
+  unsettledSince(before: Date): Promise<EnvironmentRecord[]>;
+  /** Which of these ids have a record that is not destroyed: one round trip, however many ids. */
+  notDestroyed(ids: string[]): Promise<Set<string>>;
+  /** Removes the index entries of up to `max` destroyed environments whose record aged out by `at`; how many. */
+  pruneRetired(at: Date, max: number): Promise<number>;
   countByState(): Promise<Record<EnvironmentState, number>>;
   byTicket(system: string, id: string): Promise<EnvironmentRecord[]>;
 }
@@ -76,12 +84,57 @@ function decode(hash: Record<string, string>): EnvironmentRecord | undefined {
 }
 
 const LIVE_STATES = ENVIRONMENT_STATES.filter(isLive);
+/** States left only through a queued job (provision or destroy): the sweep checks that job still exists. */
+const UNSETTLED_STATES = ENVIRONMENT_STATES.filter((s) => s !== 'ready' && s !== 'destroyed');
+/** States whose set holds a record (destroyed records leave theirs). */
+const INDEXED_STATES = ENVIRONMENT_STATES.filter((s) => s !== 'destroyed');
 
 const SCAN_BATCH = 200;
 const SCAN_LIMIT = 5000;
+/** Bump when an index is added: records written before it are added once (REINDEX). */
+const INDEX_VERSION = '2';
+const REINDEX_BATCH = 500;
+
+const ms = (iso: string) => Date.parse(iso);
 
 export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, retentionSeconds: number): EnvironmentStore {
   const get = async (id: string) => decode(await redis.hgetall(k.env(id)));
+  const createScript = defineScript(redis, 'reproEnvCreate', 12, CREATE);
+  const transitionScript = defineScript(redis, 'reproEnvTransition', 2, TRANSITION);
+  const reindexScript = defineScript(redis, 'reproEnvReindex', 0, REINDEX);
+  const pruneScript = defineScript(redis, 'reproEnvPrune', 2, PRUNE);
+  // The index key names and state groups the transition and reindex scripts share.
+  const indexPrefixes = luaJson({
+    env: k.env(''), state: k.byState(''), byCreation: k.byCreation, byRequester: k.byRequester(''), byExpiry: k.byExpiry, unsettled: k.unsettled, retired: k.retired,
+    // byTicket's name up to `system:id`, which the scripts append from a record's ticket.
+    ticket: k.byTicket('', '').slice(0, -1),
+    liveRequester: k.liveOfRequester(''), liveVms: k.liveVms, liveVmsRequester: k.liveVmsOfRequester(''),
+    liveStates: LIVE_STATES, unsettledStates: UNSETTLED_STATES,
+  });
+
+  /** Adds the records written before the current indexes existed; once per Redis, before the first read that needs them. */
+  async function reindex(): Promise<void> {
+    if ((await redis.get(k.indexVersion)) === INDEX_VERSION) return;
+    const ids = await redis.zrange(k.byCreation, 0, -1);
+    for (let i = 0; i < ids.length; i += REINDEX_BATCH) {
+      const batch = ids.slice(i, i + REINDEX_BATCH);
+      const pipeline = redis.pipeline();
+      for (const id of batch) pipeline.hmget(k.env(id), 'createdAt', 'expiresAt', 'updatedAt');
+      const rows = (await pipeline.exec()) ?? [];
+      const args = batch.flatMap((id, j) => {
+        const times = (rows[j]?.[1] ?? []) as Array<string | null>;
+        return times.every((t) => t) ? [id, ...times.map((t) => String(ms(JSON.parse(t!) as string)))] : [];
+      });
+      if (args.length) await reindexScript(indexPrefixes, ...args);
+    }
+    await redis.del(...INDEXED_STATES.map(k.legacyStateSet));
+    await redis.set(k.indexVersion, INDEX_VERSION);
+  }
+  let indexing: Promise<void> | undefined;
+  const indexed = () => (indexing ??= reindex().catch((err: unknown) => {
+    indexing = undefined;
+    throw err;
+  }));
 
   async function getMany(ids: string[]): Promise<Array<EnvironmentRecord | undefined>> {
     if (ids.length === 0) return [];
@@ -100,19 +153,15 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
     async create(record, event, opts = {}) {
       const { idempotency, quotas } = opts;
       const at = clock.now().toISOString();
-      const quotaCheck = quotas
-        ? luaJson({
-          liveStates: LIVE_STATES, statePrefix: k.byState(''), envPrefix: k.env(''),
-          requester: record.requester, system: record.ticket.system, ticketId: record.ticket.id,
-          checks: quotaChecks(quotas, record.kind),
-        })
-        : '';
-      const result = (await redis.eval(
-        CREATE, 6,
+      await indexed();
+      const { requester, kind, ticket } = record;
+      const result = (await createScript(
         idempotency ? k.idempotency('create', idempotency.key) : '', k.env(record.id), k.byCreation,
-        k.byState('requested'), k.byTicket(record.ticket.system, record.ticket.id), k.events(record.id),
-        idempotency?.value ?? '', String(idempotency?.ttlSeconds ?? 0), String(Date.parse(record.createdAt)), record.id,
-        event.type, event.actor, event.message, luaJson(event.data ?? {}), at, quotaCheck,
+        k.byState('requested'), k.byTicket(ticket.system, ticket.id), k.events(record.id),
+        k.byRequester(requester), k.byExpiry, k.unsettled, k.liveOfRequester(requester), k.liveVms, k.liveVmsOfRequester(requester),
+        idempotency?.value ?? '', String(idempotency?.ttlSeconds ?? 0), String(ms(record.createdAt)), record.id,
+        event.type, event.actor, event.message, luaJson(event.data ?? {}), at, quotas ? luaJson(quotaChecks(quotas, kind)) : '',
+        String(ms(record.expiresAt)), kind,
         ...encode(record as unknown as Record<string, unknown>),
       )) as string[];
       if (result[0] === 'quota') {
@@ -140,11 +189,14 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
     async transition(id, input) {
       const from = input.from ?? (input.to ? sourcesOf(input.to) : []);
       const pairs: string[] = [...encode(input.patch ?? {}), ...(input.unset ?? []).flatMap((f) => [f, ''])];
-      const result = (await redis.eval(
-        TRANSITION, 2, k.env(id), k.events(id),
-        JSON.stringify(from), input.to ?? '', input.divertOnDestroyRequest ?? '', clock.now().toISOString(),
+      const now = clock.now();
+      const expiresAt = input.patch?.expiresAt;
+      const result = (await transitionScript(
+        k.env(id), k.events(id),
+        JSON.stringify(from), input.to ?? '', input.divertOnDestroyRequest ?? '', now.toISOString(),
         input.event.type, input.event.actor, input.event.message, luaJson(input.event.data ?? {}),
-        k.byState(''), String(retentionSeconds), ...pairs,
+        indexPrefixes, String(retentionSeconds), String(now.getTime()), typeof expiresAt === 'string' ? String(ms(expiresAt)) : '',
+        ...pairs,
       )) as string[];
       if (result[0] === 'missing') throw new NotFoundError('environment', id);
       if (result[0] === 'conflict') return { ok: false, current: result[1] as EnvironmentState };
@@ -152,6 +204,7 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
     },
 
     async list(q) {
+      await indexed();
       let after: { score: number; id: string } | undefined;
       if (q.cursor) after = parseCursor(q.cursor);
       const items: EnvironmentRecord[] = [];
@@ -169,19 +222,31 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
         }
         return { items };
       }
+      // A page walks the narrowest index it has (the requester's, the state's, or all), so it costs
+      // about the page however many environments others have. A filter the index does not
+      // answer (the state, within a requester's) is applied while walking, bounded by SCAN_LIMIT.
+      const byStateIndex = !q.requester && q.state !== undefined && q.state !== 'destroyed';
+      const index = q.requester ? k.byRequester(q.requester) : byStateIndex ? k.byState(q.state!) : k.byCreation;
+      // When the index answers every filter, each record it holds matches: read no more than the page.
+      let batch = q.state && !byStateIndex ? SCAN_BATCH : q.limit;
       let scanned = 0;
       let max = after ? String(after.score) : '+inf';
       for (;;) {
-        const raw = await redis.zrevrangebyscore(k.byCreation, max, '-inf', 'WITHSCORES', 'LIMIT', 0, SCAN_BATCH);
+        const raw = await redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch);
         candidates = [];
         for (let i = 0; i < raw.length; i += 2) candidates.push({ id: raw[i]!, score: Number(raw[i + 1]) });
         if (after) candidates = candidates.filter((c) => isAfter(c, after!));
-        if (candidates.length === 0) return { items };
+        if (candidates.length === 0) {
+          if (raw.length / 2 < batch) return { items };
+          // A full batch all at the cursor's own creation time: read a longer run of them.
+          batch *= 2;
+          continue;
+        }
         const records = await getMany(candidates.map((c) => c.id));
         for (const [i, r] of records.entries()) {
           const c = candidates[i]!;
           scanned++;
-          if (!r) await redis.zrem(k.byCreation, c.id); // record expired after retention
+          if (!r) await redis.zrem(index, c.id); // record expired after retention
           else if (matches(r, q)) items.push(r);
           if (items.length === q.limit) return { items, ...nextCursor(c, true) };
           // Bound the work of one request: hand back a cursor even if the page is short.
@@ -192,12 +257,44 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
       }
     },
 
-    idsInState: (state) => redis.smembers(k.byState(state)),
+    async idsInState(state) {
+      await indexed();
+      return redis.zrange(k.byState(state), 0, -1);
+    },
+
+    async overdue(at) {
+      await indexed();
+      const ids = await redis.zrangebyscore(k.byExpiry, '-inf', at.getTime());
+      return (await getMany(ids)).filter((r): r is EnvironmentRecord => r !== undefined && isLive(r.state) && ms(r.expiresAt) <= at.getTime());
+    },
+
+    async unsettledSince(before) {
+      await indexed();
+      const ids = await redis.zrangebyscore(k.unsettled, '-inf', before.getTime());
+      return (await getMany(ids)).filter((r): r is EnvironmentRecord => r !== undefined);
+    },
+
+    async notDestroyed(ids) {
+      if (ids.length === 0) return new Set();
+      await indexed();
+      const pipeline = redis.pipeline();
+      for (const state of INDEXED_STATES) pipeline.zmscore(k.byState(state), ...ids);
+      const found = ((await pipeline.exec()) ?? []).map(([err, scores]) => {
+        if (err) throw err;
+        return scores as Array<string | null>;
+      });
+      return new Set(ids.filter((_, i) => found.some((scores) => scores[i] !== null)));
+    },
+
+    async pruneRetired(at, max) {
+      return Number(await pruneScript(k.retired, k.byCreation, String(at.getTime()), String(max), k.env('')));
+    },
 
     async countByState() {
       const states: EnvironmentState[] = ['requested', 'provisioning', 'ready', 'failed', 'destroying'];
+      await indexed();
       const pipeline = redis.pipeline();
-      for (const s of states) pipeline.scard(k.byState(s));
+      for (const s of states) pipeline.zcard(k.byState(s));
       const counts = ((await pipeline.exec()) ?? []).map(([, n]) => Number(n));
       const out = Object.fromEntries(states.map((s, i) => [s, counts[i] ?? 0])) as Record<EnvironmentState, number>;
       out.destroyed = 0; // destroyed records leave the state index; they only age out

@@ -8,8 +8,25 @@ export function keys(prefix: string) {
     env: (id: string) => `${prefix}:env:${id}`,
     events: (id: string) => `${prefix}:env:${id}:events`,
     byCreation: `${prefix}:envs`,
-    byState: (state: string) => `${prefix}:envs:state:${state}`,
+    /** Environments in one state (not destroyed) by creation time (ms): counts, the sweep's checks, state listings. */
+    byState: (state: string) => `${prefix}:envs:in:${state}`,
+    /** The unordered state sets written before byState; reindex removes them. */
+    legacyStateSet: (state: string) => `${prefix}:envs:state:${state}`,
     byTicket: (system: string, id: string) => `${prefix}:envs:ticket:${system}:${id}`,
+    /** One requester's environments by creation time (destroyed ones until they age out): its listing's index. */
+    byRequester: (requester: string) => `${prefix}:envs:requester:${requester}`,
+    /** Live environments by expiry time (ms): the sweep reads only the overdue ones. */
+    byExpiry: `${prefix}:envs:expiry`,
+    /** Environments in a state whose queue job may be lost (requested, provisioning, failed, destroying), by last update (ms). */
+    unsettled: `${prefix}:envs:unsettled`,
+    /** Live environments per requester and of VMs (sets, so a repeated step cannot count twice); their SCARD is the quota count. */
+    liveOfRequester: (requester: string) => `${prefix}:envs:live:requester:${requester}`,
+    liveVms: `${prefix}:envs:live:vm`,
+    liveVmsOfRequester: (requester: string) => `${prefix}:envs:live:vm:requester:${requester}`,
+    /** Destroyed environments by when their record ages out (ms); each member names the index entries to remove then. */
+    retired: `${prefix}:envs:retired`,
+    /** The version of the indexes above that every record has been added to (store/environmentStore.ts reindex). */
+    indexVersion: `${prefix}:envs:index-version`,
     idempotency: (scope: string, key: string) => `${prefix}:idem:${scope}:${key}`,
     /** Terminal sessions of one environment, by start time; each session's metadata and asciicast lines. */
     terminals: (envId: string) => `${prefix}:env:${envId}:terminals`,

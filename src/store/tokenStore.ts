@@ -5,7 +5,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Principal, Role } from '../domain/roles.js';
 import type { Keys } from './keys.js';
 import type { TokenInfo } from './tokenInfo.js';
-import { REVOKE_TOKEN } from './lua.js';
+import { REVOKE_TOKEN, defineScript } from './lua.js';
 
 export interface TokenStore {
   /** Issues a new random token; only its hash is stored, so the caller shows it once. */
@@ -33,6 +33,7 @@ interface Stored {
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function createTokenStore(redis: Redis, k: Keys, clock: Clock): TokenStore {
+  const revokeScript = defineScript(redis, 'reproRevokeToken', 3, REVOKE_TOKEN);
   async function save(token: string, stored: Omit<Stored, 'createdAt'>, replace: boolean): Promise<void> {
     const h = hash(token);
     const { name } = stored;
@@ -80,7 +81,7 @@ export function createTokenStore(redis: Redis, k: Keys, clock: Clock): TokenStor
         .sort((a, b) => (a.name < b.name ? -1 : 1));
     },
     async revoke(name) {
-      return (await redis.eval(REVOKE_TOKEN, 3, k.tokenNames, k.tokens, k.tokenLastUsed, name)) === 1;
+      return (await revokeScript(k.tokenNames, k.tokens, k.tokenLastUsed, name)) === 1;
     },
   };
 }

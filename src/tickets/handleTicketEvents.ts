@@ -7,7 +7,7 @@ import { QuotaExceededError, ReproError } from '../domain/errors.js';
 import type { Catalog } from '../images/catalog.js';
 import type { Queues } from '../queue/createQueues.js';
 import type { EventStore } from '../store/eventStore.js';
-import { RELEASE_LOCK } from '../store/lua.js';
+import { RELEASE_LOCK, defineScript } from '../store/lua.js';
 import type { TicketEvent, TicketState } from './port.js';
 import type { TicketsConfig, TicketSystem } from './settings.js';
 import { cancelTeardown, enqueueComment, notifyRetryFor, scheduleTeardown } from './ticketQueues.js';
@@ -67,6 +67,8 @@ export function createTicketEventHandler(deps: TicketEventHandlerDeps): TicketEv
     await Promise.all(envs.map((e) => deps.events.append(e.id, { type, actor, message })));
   }
 
+  const releaseLock = defineScript(deps.redis, 'reproReleaseLock', 1, RELEASE_LOCK);
+
   async function request(system: TicketSystem, event: Extract<TicketEvent, { type: 'repro.requested' }>): Promise<TicketOutcome> {
     // Two different deliveries for the same ticket and image (a ticket created and commented at
     // once) must not both pass the "already live" check.
@@ -80,7 +82,7 @@ export function createTicketEventHandler(deps: TicketEventHandlerDeps): TicketEv
     try {
       return await requestLocked(system, event);
     } finally {
-      await deps.redis.eval(RELEASE_LOCK, 1, lock, owner);
+      await releaseLock(lock, owner);
     }
   }
 

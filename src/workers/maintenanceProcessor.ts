@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
-import type { EnvironmentKind, EnvironmentRecord, EnvironmentState } from '../domain/environment.js';
+import type { EnvironmentKind, EnvironmentRecord } from '../domain/environment.js';
 import type { EnvironmentService } from '../app/createEnvironmentService.js';
 import type { Metrics } from '../app/createMetrics.js';
 import type { ManagedResource, Provisioner } from '../provisioners/port.js';
@@ -30,12 +30,16 @@ export interface MaintenanceDeps {
 
 /** A record must be this old before a missing job counts as lost (its enqueue may still be under way). */
 const GRACE_MS = 60_000;
+/** Index entries of aged-out records removed per sweep: bounded work, the rest next time. */
+const PRUNE_BATCH = 1000;
 
 export interface MaintenanceReport {
   expired: string[];
   requeued: string[];
   gaveUp: string[];
   orphans: ManagedResource[];
+  /** Destroyed environments whose aged-out record's index entries were removed. */
+  pruned: number;
   /** Set when the sweep stopped before doing anything, with the reason. */
   halted?: string;
 }
@@ -56,7 +60,7 @@ export function createMaintenanceProcessor(deps: MaintenanceDeps) {
   const clearFinished = (job: { queue: string; id: string }) => queues.get(job.queue).remove(job.id).catch(() => undefined);
 
   return async function processMaintenance(): Promise<MaintenanceReport> {
-    const report: MaintenanceReport = { expired: [], requeued: [], gaveUp: [], orphans: [] };
+    const report: MaintenanceReport = { expired: [], requeued: [], gaveUp: [], orphans: [], pruned: 0 };
     // Records and resources agree only while this is the Redis the deployment started with. An
     // emptied, restored or swapped Redis has lost (or never had) the records of live resources:
     // sweeping against it would reap them all.
@@ -68,36 +72,39 @@ export function createMaintenanceProcessor(deps: MaintenanceDeps) {
       deps.warn('maintenance sweep halted', { reason: report.halted });
       return report;
     }
-    const now = clock.now().getTime();
-    const live: EnvironmentState[] = ['requested', 'provisioning', 'ready', 'failed', 'destroying'];
-    for (const state of live) {
-      for (const id of await store.idsInState(state)) {
-        const env = await store.get(id);
-        if (!env || env.state !== state) continue;
-        if (state !== 'destroying' && Date.parse(env.expiresAt) <= now) {
-          await deps.service.requestDestroy(id, 'maintenance', `TTL expired at ${env.expiresAt} (sweep)`);
-          report.expired.push(id);
-        } else if (state === 'requested' && (await lost(env, provisionJob(env)))) {
-          await clearFinished(provisionJob(env));
-          await queues.provision(env);
-          report.requeued.push(id);
-        } else if ((state === 'provisioning' || state === 'failed') && (await lost(env, provisionJob(env)))) {
-          // Its job is gone (stalled too often, or failed past retries without a worker to record it).
-          const r = await store.transition(id, { to: 'destroying', from: ['provisioning', 'failed'], event: { type: 'gave-up', actor: SYSTEM_ACTORS.maintenance, message: 'provision job lost; tearing down' } });
-          if (r.ok) await queues.destroy(env, 'provision job lost', deps.hostId);
-          report.gaveUp.push(id);
-        } else if (state === 'destroying' && (await lost(env, destroyJob(env)))) {
-          await clearFinished(destroyJob(env));
-          await queues.destroy(env, 'destroy job lost; retrying', deps.hostId);
-          report.requeued.push(id);
-        }
+    // Every read below is one Redis command or one pipeline, and one listing per provider: a
+    // sweep costs the same with 10 or 10 000 live environments (only overdue, stuck and orphan
+    // ones add work, each its own).
+    const now = clock.now();
+    for (const env of await store.overdue(now)) {
+      await deps.service.requestDestroy(env.id, 'maintenance', `TTL expired at ${env.expiresAt} (sweep)`);
+      report.expired.push(env.id);
+    }
+    const expired = new Set(report.expired);
+    for (const env of await store.unsettledSince(new Date(now.getTime() - GRACE_MS))) {
+      const { id, state } = env;
+      if (expired.has(id)) continue;
+      if (state === 'requested' && (await lost(env, provisionJob(env)))) {
+        await clearFinished(provisionJob(env));
+        await queues.provision(env);
+        report.requeued.push(id);
+      } else if ((state === 'provisioning' || state === 'failed') && (await lost(env, provisionJob(env)))) {
+        // Its job is gone (stalled too often, or failed past retries without a worker to record it).
+        const r = await store.transition(id, { to: 'destroying', from: ['provisioning', 'failed'], event: { type: 'gave-up', actor: SYSTEM_ACTORS.maintenance, message: 'provision job lost; tearing down' } });
+        if (r.ok) await queues.destroy(env, 'provision job lost', deps.hostId);
+        report.gaveUp.push(id);
+      } else if (state === 'destroying' && (await lost(env, destroyJob(env)))) {
+        await clearFinished(destroyJob(env));
+        await queues.destroy(env, 'destroy job lost; retrying', deps.hostId);
+        report.requeued.push(id);
       }
     }
+    report.pruned = await store.pruneRetired(now, PRUNE_BATCH);
     for (const provisioner of Object.values(deps.provisioners)) {
-      for (const resource of await provisioner.list()) {
-        if (resource.instance !== deps.instance) continue;
-        const env = await store.get(resource.envId);
-        if (env && env.state !== 'destroyed') continue;
+      const ours = (await provisioner.list()).filter((resource) => resource.instance === deps.instance);
+      const kept = await store.notDestroyed([...new Set(ours.map((resource) => resource.envId))]);
+      for (const resource of ours) {
+        if (kept.has(resource.envId)) continue;
         await provisioner.remove(resource);
         deps.metrics.orphansRemoved.inc({ type: resource.type });
         deps.log('removed orphan', { ...resource });

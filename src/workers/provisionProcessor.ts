@@ -18,6 +18,8 @@ export interface ProvisionDeps {
   hostId: string;
   instance: string;
   pidsLimit: number;
+  /** How often a running attempt looks for a destroy request, which cancels it. */
+  cancelCheckMs: number;
   clock: Clock;
   catalog: Catalog;
   builds: BuildStore;
@@ -30,8 +32,6 @@ export interface ProvisionDeps {
 }
 
 const ACTOR = SYSTEM_ACTORS.worker;
-/** How often a running attempt looks for a destroy request, which cancels it. */
-const CANCEL_CHECK_MS = 1000;
 const BUILD_WAIT_MS = 60 * 60_000;
 const BUILD_POLL_MS = 1000;
 
@@ -97,7 +97,7 @@ export function createProvisionProcessor(deps: ProvisionDeps) {
     const cancel = new AbortController();
     const watch = setInterval(() => {
       void store.get(envId).then((r) => { if (r?.destroyRequested) cancel.abort(); }, () => undefined);
-    }, CANCEL_CHECK_MS);
+    }, deps.cancelCheckMs);
     try {
       if (!image) throw new ReproError('image_missing', `image ${env.image} left the catalog`, { retryable: false });
       const progress = (line: string) => {

@@ -47,7 +47,7 @@ export async function startWorkers(deps: Deps, connection: Redis): Promise<Worke
   const instance = deployment.id;
   const provisioners = deps.provisioners as Partial<Record<EnvironmentKind, Provisioner>>;
   for (const [kind, provisioner] of Object.entries(provisioners) as Array<[EnvironmentKind, Provisioner]>) {
-    add(queueNames.provision(kind), createProvisionProcessor({ ...deps, hostId: config.hostId, instance, pidsLimit: config.limits.pids, provisioner }), config.provisionConcurrency);
+    add(queueNames.provision(kind), createProvisionProcessor({ ...deps, hostId: config.hostId, instance, pidsLimit: config.limits.pids, cancelCheckMs: config.cancelCheckMs, provisioner }), config.provisionConcurrency);
   }
   // Builds need the Docker engine: hosts serving containers take them, one at a time (disk- and CPU-bound).
   if (provisioners.container) {

@@ -13,6 +13,9 @@ describeProvisionerContract('docker', async () => {
   return {
     provisioner: createDockerProvisioner({ hostId: 'test' }),
     quick: (envId) => ({ envId, ticket, image, packages: [], limits }),
+    // No such image here and no registry to pull from: the engine answers 404.
+    refused: (envId) => ({ envId, ticket, image: { ...image, container: { ...image.container!, tag: 'repro/contract-missing:none' } }, packages: [], limits }),
+    unreachable: () => createDockerProvisioner({ hostId: 'test', dockerHost: 'unix:///nonexistent/docker.sock' }),
     slow: (envId) => ({ envId, ticket, image: slowApt.image, packages: ['curl'], limits }),
     slowStepStarted: (line) => line.startsWith('$ apt-get update'),
     close: () => slowApt.remove(),

@@ -1,6 +1,6 @@
 /**
- * Cancellation against the real libvirtd and qemu (TCG here): the slow step is the boot and
- * cloud-init of a VM, which takes minutes; the rest of the VM lifecycle is
+ * The real libvirtd and qemu (TCG here): the slow step is the boot and cloud-init of a VM, which
+ * takes minutes. VM specifics (SSH access, exec bounds, volumes) are
  * test/integration/libvirtProvisioner.test.ts. Needs scripts/setup-libvirt.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -8,21 +8,31 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createLibvirtProvisioner } from '../../src/provisioners/libvirt/createLibvirtProvisioner.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
-import { testVmImage } from '../integration/libvirtTestImage.js';
-import { describeCancellationContract } from './provisioner.js';
+import { testVmImage } from '../support/testVmImage.js';
+import type { CatalogImage } from '../../src/images/catalog.js';
+import { describeProvisionerContract } from './provisioner.js';
 
 const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
 
-describeCancellationContract('libvirt', async () => {
+describeProvisionerContract('libvirt', async () => {
   // Not under /tmp: qemu runs as libvirt-qemu and must reach the pool and state dirs.
   const dataDir = await mkdtemp(join(resolve('data'), 'ct-libvirt-'));
   await chmod(dataDir, 0o755);
   const pool = `repro-ct-${randomBytes(4).toString('hex')}`;
   const provisioner = createLibvirtProvisioner({ libvirt: { uri: URI, engine: 'direct', network: 'default', sshHost: '127.0.0.1' }, dataDir, pool });
   const virsh = createVirsh(URI);
+  const spec = (envId: string, image = testVmImage) => ({ envId, ticket: { system: 'generic', id: 'CONTRACT' }, image, packages: [], limits: { cpus: 1, memoryMb: 1024, pids: 512, diskGb: 4 } });
+  const withoutVm: CatalogImage = { ...testVmImage };
+  delete withoutVm.vm;
   return {
     provisioner,
-    slow: (envId) => ({ envId, ticket: { system: 'generic', id: 'CONTRACT' }, image: testVmImage, packages: [], limits: { cpus: 1, memoryMb: 1024, pids: 512, diskGb: 4 } }),
+    quick: (envId) => spec(envId),
+    slow: (envId) => spec(envId),
+    // An image without VM settings: refused before anything is made.
+    refused: (envId) => spec(envId, withoutVm),
+    unreachable: () => createLibvirtProvisioner({
+      libvirt: { uri: 'qemu+unix:///system?socket=/nonexistent/libvirt-sock', engine: 'direct', network: 'default', sshHost: '127.0.0.1' }, dataDir, pool,
+    }),
     slowStepStarted: (line) => line.startsWith('applying VM resources'),
     async close() {
       await provisioner.close();

@@ -159,21 +159,26 @@ describe('docker provisioner', () => {
     await expect(provisioner.exec(`test-${run}-missing`, ['true'], { timeoutMs: 1000, maxOutputBytes: 100 })).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  // The two tests below remove what they made: each makes its own, leaving withCurl to the others.
   it('lists its labelled container and network, and removes one resource', async () => {
-    const mine = (await provisioner.list()).filter((r) => r.envId === withCurl.envId);
+    const listed = spec('listed');
+    await provisioner.create(listed, () => undefined);
+    const mine = (await provisioner.list()).filter((r) => r.envId === listed.envId);
     expect(mine.map((r) => r.type).sort()).toEqual(['container', 'network']);
     expect(mine.every((r) => r.ticket === `generic:T-${run}`)).toBe(true);
     const container = mine.find((r) => r.type === 'container')!;
     await provisioner.remove(container);
     await provisioner.remove(container);
-    expect(await provisioner.inspect(withCurl.envId)).toEqual({ running: false });
+    expect(await provisioner.inspect(listed.envId)).toEqual({ running: false });
   });
 
   it('destroys container and network, and destroying again succeeds', async () => {
-    await provisioner.destroy(withCurl.envId);
-    expect(await provisioner.inspect(withCurl.envId)).toBeUndefined();
-    await expect(docker.getNetwork(`repro-${withCurl.envId}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
-    await provisioner.destroy(withCurl.envId);
+    const doomed = spec('doomed');
+    await provisioner.create(doomed, () => undefined);
+    await provisioner.destroy(doomed.envId);
+    expect(await provisioner.inspect(doomed.envId)).toBeUndefined();
+    await expect(docker.getNetwork(`repro-${doomed.envId}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await provisioner.destroy(doomed.envId);
   });
 });
 

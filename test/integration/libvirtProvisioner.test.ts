@@ -12,7 +12,7 @@ import { defineAndStart, inspectDomain } from '../../src/provisioners/libvirt/do
 import { vmNames } from '../../src/provisioners/libvirt/names.js';
 import { probeDomainType } from '../../src/provisioners/libvirt/probeDomainType.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
-import { testVmImage } from './libvirtTestImage.js';
+import { testVmImage } from '../support/testVmImage.js';
 import { listVolumes } from '../../src/provisioners/libvirt/volumes.js';
 import { startHarness } from '../support/harness.js';
 

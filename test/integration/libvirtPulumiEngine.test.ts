@@ -12,7 +12,7 @@ import { inspectDomain } from '../../src/provisioners/libvirt/domains.js';
 import { vmNames } from '../../src/provisioners/libvirt/names.js';
 import { onPath } from '../../src/provisioners/libvirt/resolveEngine.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
-import { testVmImage } from './libvirtTestImage.js';
+import { testVmImage } from '../support/testVmImage.js';
 
 const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
 const envId = `pu${Date.now().toString(36)}`;

@@ -4,11 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentRecord } from '../../src/domain/environment.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { LABELS } from '../../src/provisioners/port.js';
-import { queueNames } from '../../src/queue/names.js';
 import { createMaintenanceProcessor } from '../../src/workers/maintenanceProcessor.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
 
-/** The whole lifecycle through the API, with the real BullMQ workers, Redis and Docker engine. */
+/**
+ * What the lifecycle does to Docker, through the API with the real BullMQ workers, Redis and
+ * Docker engine; the state machine itself (TTL, extend, delete during provisioning) runs on the
+ * echo provisioner in test/integration/workers/.
+ */
 describe('container environment lifecycle', () => {
   const docker = new Docker();
   let h: Harness;
@@ -73,48 +76,6 @@ describe('container environment lifecycle', () => {
     const again = await h.app.inject({ method: 'DELETE', url: `/v1/environments/${env.id}`, headers: h.auth });
     expect(again.statusCode).toBe(202);
     expect(again.json().state).toBe('destroyed');
-  });
-
-  it('tears down when the TTL runs out', async () => {
-    const env = await request({ ttl: '4s' });
-    await untilState(env.id, 'ready');
-    const gone = await untilState(env.id, 'destroyed', 60_000);
-    const events = (await h.deps.events.history(env.id)).map((e) => `${e.type}:${e.actor}`);
-    expect(events).toContain('destroy.requested:ttl');
-    expect(gone.destroyedAt).toBeDefined();
-    expect(await containersOf(env.id)).toEqual([]);
-  });
-
-  it('moves the expiry on extend, so the old TTL no longer applies', async () => {
-    const env = await request({ ttl: '4s' });
-    await untilState(env.id, 'ready');
-    const res = await h.app.inject({ method: 'POST', url: `/v1/environments/${env.id}/extend`, headers: h.auth, payload: { ttl: '1h' } });
-    expect(res.statusCode).toBe(200);
-    const extended = res.json() as EnvironmentRecord;
-    expect(Date.parse(extended.expiresAt) - Date.now()).toBeGreaterThan(3500_000);
-    const expire = h.deps.queues.get(queueNames.expire);
-    expect(await expire.getJob(`expire-${env.id}-${Date.parse(env.expiresAt)}`)).toBeUndefined();
-    expect(await (await expire.getJob(`expire-${env.id}-${Date.parse(extended.expiresAt)}`))?.getState()).toBe('delayed');
-    await new Promise((r) => setTimeout(r, 6000));
-    expect((await get(env.id)).state).toBe('ready');
-    const tooLong = await h.app.inject({ method: 'POST', url: `/v1/environments/${env.id}/extend`, headers: h.auth, payload: { ttl: '30d' } });
-    expect(tooLong.statusCode).toBe(400);
-    await h.app.inject({ method: 'DELETE', url: `/v1/environments/${env.id}`, headers: h.auth });
-    await untilState(env.id, 'destroyed', 60_000);
-  });
-
-  it('records a delete asked during provisioning and applies it when provisioning ends', async () => {
-    const env = await request({ packages: ['curl'] });
-    await untilState(env.id, 'provisioning', 30_000);
-    const del = await h.app.inject({ method: 'DELETE', url: `/v1/environments/${env.id}`, headers: h.auth });
-    expect(del.statusCode).toBe(202);
-    expect(del.json()).toMatchObject({ state: 'provisioning', destroyRequested: true });
-    const gone = await untilState(env.id, 'destroyed', 120_000);
-    expect(gone.readyAt).toBeUndefined();
-    const types = (await h.deps.events.history(env.id)).map((e) => e.type);
-    expect(types.indexOf('destroy.requested')).toBeLessThan(types.indexOf('destroyed'));
-    expect(types).not.toContain('ready');
-    expect(await containersOf(env.id)).toEqual([]);
   });
 
   it('retries the job of a worker killed mid-provision, leaving no orphan', async () => {

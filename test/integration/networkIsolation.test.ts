@@ -58,6 +58,15 @@ function probeFrom(envId: string, host: string, port: number) {
   });
 }
 
+/** Opens a host service on the gateway of `gatewayEnvId`'s network and probes it from environment a. */
+async function probeHostService(gatewayEnvId: string) {
+  const gateway = await gatewayOf(gatewayEnvId);
+  const service = await greeters.listen(gateway);
+  // Control: the service answers from the host, so a failure in the probe is the firewall's doing.
+  expect(await greeting(gateway, service.port)).toBe('hello');
+  return { service, probe: await probeFrom(a.envId, gateway, service.port) };
+}
+
 async function iptablesHas(family: 'iptables' | 'ip6tables', rule: string[]): Promise<boolean> {
   return exec(family, ['-w', '-t', 'mangle', '-C', ...rule]).then(
     () => true,
@@ -148,21 +157,14 @@ describe('network reach of container environments', () => {
   });
 
   it('cannot reach a host service on its own gateway', async () => {
-    const gateway = await gatewayOf(a.envId);
-    const service = await greeters.listen(gateway);
-    // Control: the service answers from the host, so a failure below is the firewall's doing.
-    expect(await greeting(gateway, service.port)).toBe('hello');
-    const probe = await probeFrom(a.envId, gateway, service.port);
+    const { service, probe } = await probeHostService(a.envId);
     expect(probe.exitCode).not.toBe(0);
     expect(probe.stdout).not.toContain('hello');
     expect(service.peers).not.toContain(await addressOf(a.envId));
   });
 
   it("cannot reach a host service through another environment's gateway", async () => {
-    const gateway = await gatewayOf(b.envId);
-    const service = await greeters.listen(gateway);
-    expect(await greeting(gateway, service.port)).toBe('hello');
-    const probe = await probeFrom(a.envId, gateway, service.port);
+    const { service, probe } = await probeHostService(b.envId);
     expect(probe.exitCode).not.toBe(0);
     expect(service.peers).not.toContain(await addressOf(a.envId));
   });
@@ -186,8 +188,11 @@ describe('network reach of container environments', () => {
   });
 
   it('takes its bridge away on teardown', async () => {
-    await provisioner.destroy(b.envId);
-    await expect(exec('ip', ['-o', 'link', 'show', 'dev', bridgeName(b.envId)])).rejects.toThrow();
-    expect((await provisioner.list()).filter((r) => r.envId === b.envId)).toEqual([]);
+    // An environment of its own: a and b serve the other tests.
+    const doomed = spec('doomed');
+    await provisioner.create(doomed, () => undefined);
+    await provisioner.destroy(doomed.envId);
+    await expect(exec('ip', ['-o', 'link', 'show', 'dev', bridgeName(doomed.envId)])).rejects.toThrow();
+    expect((await provisioner.list()).filter((r) => r.envId === doomed.envId)).toEqual([]);
   });
 });

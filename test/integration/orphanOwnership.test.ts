@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentRecord } from '../../src/domain/environment.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { LABELS, type Provisioner } from '../../src/provisioners/port.js';
+import { ensureDeploymentId } from '../../src/store/deploymentId.js';
 import { createMaintenanceProcessor } from '../../src/workers/maintenanceProcessor.js';
 import { deleteKeys, startHarness, waitFor, type Harness } from '../support/harness.js';
 import { ownRedis, type OwnRedis } from '../support/redisServer.js';
@@ -83,19 +84,27 @@ describe('orphan sweep ownership', () => {
   });
 
   it('a sweep whose Redis was reset stops and says why, reaping nothing', async () => {
-    const orphanA = await orphan(a.deps.provisioners.container!, deploymentA);
-    // The records are gone (an emptied or replaced Redis): every resource would look orphaned.
-    await deleteKeys(a.deps.redis, a.config.redisPrefix);
-    const halts: string[] = [];
-    const report = await sweepOf(a, deploymentA, halts)();
-    expect(report.orphans).toEqual([]);
-    expect(report.halted).toMatch(/deployment marker .* is missing/);
-    expect(halts).toHaveLength(1);
-    expect(await containersOf(orphanA)).toHaveLength(1);
+    // A deployment of its own: resetting A's Redis would break the other tests. Its id is made as
+    // its workers would make it, without starting them (their first sweep would race the orphan).
+    const c = await startHarness({ provisioners: { container: createDockerProvisioner({ hostId: 'test' }) } });
+    try {
+      const deploymentC = (await ensureDeploymentId(c.deps.redis, c.deps.keys)).id;
+      const orphanC = await orphan(c.deps.provisioners.container!, deploymentC);
+      // The records are gone (an emptied or replaced Redis): every resource would look orphaned.
+      await deleteKeys(c.deps.redis, c.config.redisPrefix);
+      const halts: string[] = [];
+      const report = await sweepOf(c, deploymentC, halts)();
+      expect(report.orphans).toEqual([]);
+      expect(report.halted).toMatch(/deployment marker .* is missing/);
+      expect(halts).toHaveLength(1);
+      expect(await containersOf(orphanC)).toHaveLength(1);
 
-    // Another deployment's id in the marker stops it too.
-    await a.deps.redis.set(a.deps.keys.deployment, 'dep-someoneelse');
-    expect((await sweepOf(a, deploymentA)()).halted).toMatch(/names dep-someoneelse/);
-    expect(await containersOf(orphanA)).toHaveLength(1);
+      // Another deployment's id in the marker stops it too.
+      await c.deps.redis.set(c.deps.keys.deployment, 'dep-someoneelse');
+      expect((await sweepOf(c, deploymentC)()).halted).toMatch(/names dep-someoneelse/);
+      expect(await containersOf(orphanC)).toHaveLength(1);
+    } finally {
+      await c.close();
+    }
   });
 });

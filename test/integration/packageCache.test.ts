@@ -56,22 +56,22 @@ afterAll(async () => {
   await Promise.allSettled(created.map((id) => provisioner.destroy(id)));
 });
 
+/** Creates an environment with `packages`; returns it with the cache log lines written meanwhile and its address. */
+async function createLogged(suffix: string, packages: string[]): Promise<{ env: ProvisionSpec; lines: LogLine[]; ip: string }> {
+  const offset = (await stat(LOG)).size;
+  const env = spec(suffix, packages);
+  await provisioner.create(env, () => undefined);
+  return { env, lines: await logFrom(offset), ip: await addressOf(env.envId) };
+}
+
 describe('shared package cache', () => {
   it('serves a package to a second, fresh environment without fetching it from the mirror again', async () => {
     const hello = /\/hello_[^/]*\.deb$/;
-    const start = (await stat(LOG)).size;
-    const first = spec('first', ['hello']);
-    await provisioner.create(first, () => undefined);
-    const firstLines = await logFrom(start);
-    const firstIp = await addressOf(first.envId);
+    const { lines: firstLines, ip: firstIp } = await createLogged('first', ['hello']);
     // The first environment got it through the cache (fetched now, or already cached by someone else).
     expect(firstLines.some((l) => l.kind === 'O' && l.client === firstIp && hello.test(l.path))).toBe(true);
 
-    const middle = (await stat(LOG)).size;
-    const second = spec('second', ['hello']);
-    await provisioner.create(second, () => undefined);
-    const secondLines = await logFrom(middle);
-    const secondIp = await addressOf(second.envId);
+    const { env: second, lines: secondLines, ip: secondIp } = await createLogged('second', ['hello']);
     expect(secondLines.some((l) => l.kind === 'O' && l.client === secondIp && hello.test(l.path))).toBe(true);
     expect(secondLines.filter((l) => l.kind === 'I' && hello.test(l.path))).toEqual([]);
 

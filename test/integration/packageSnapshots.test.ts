@@ -111,15 +111,17 @@ describe('package-set snapshots', () => {
     expect(pinned.installed).toBe(true);
     expect(pinned.result.snapshot).toBeUndefined();
     expect(await snapshotExists(snapshotKey(baseId, 'debian', ['bc', 'hello=2.10-3'], packageCacheUrl))).toBe(true);
+    // A snapshot in use is never pruned: leave none in use for the pruning test.
+    await destroy(again.envId);
   });
 
+  // Each test builds the base it starts from and the snapshots it needs: no test leans on another's.
   it('misses after a new build of the base image, and retires the old build\'s snapshots', async () => {
-    const oldBase = [...baseIds].at(-1)!;
+    const oldBase = await buildBase(2);
+    await create(provisioner, 'before-rebuild', ['hello', 'bc']);
     const oldKey = snapshotKey(oldBase, 'debian', ['bc', 'hello'], packageCacheUrl);
     expect(await snapshotExists(oldKey)).toBe(true);
-    // The old snapshot is in use until the environment started from it goes.
-    await destroy(`test-${run}-again`);
-    const newBase = await buildBase(2);
+    const newBase = await buildBase(3);
     const rebuilt = await create(provisioner, 'rebuilt', ['hello', 'bc']);
     expect(rebuilt.installed).toBe(true);
     expect(rebuilt.result.snapshot).toBeUndefined();
@@ -128,8 +130,9 @@ describe('package-set snapshots', () => {
   });
 
   it('prunes the least recently used snapshot beyond the budget, never one a container uses', async () => {
+    const baseId = await buildBase(4);
+    await create(provisioner, 'seed', ['hello', 'bc']);
     const small = provisionerWith(1);
-    const baseId = [...baseIds].at(-1)!;
     const inUseKey = snapshotKey(baseId, 'debian', ['bc', 'hello'], packageCacheUrl);
     const user = await create(small, 'user', ['bc', 'hello']);
     expect(user.result.snapshot).toBe(inUseKey);

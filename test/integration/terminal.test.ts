@@ -29,14 +29,7 @@ describe('environment terminal', () => {
     });
     tickets = await startTicketWorkers(h.deps, h.deps.ticketing, h.deps.connect());
     base = (await h.app.listen({ port: 0, host: '127.0.0.1' })).replace(/^http/, 'ws');
-    const res = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: h.auth, payload: { ticket: { system: 'generic', id: 'TERM-1' }, image: 'debian-12' } });
-    expect(res.statusCode, res.body).toBe(202);
-    envId = res.json().id;
-    await waitFor(async () => {
-      const env = await h.deps.store.require(envId);
-      if (env.state === 'failed') throw new Error(`failed: ${env.error?.message}`);
-      return env.state === 'ready' ? env : undefined;
-    }, 120_000, 'the environment to be ready');
+    envId = await readyEnvironment();
   });
 
   afterAll(async () => {
@@ -45,7 +38,22 @@ describe('environment terminal', () => {
     await fake?.close();
   });
 
+  /** A ready container of ticket generic:TERM-1, requested as alice; its id. */
+  async function readyEnvironment(): Promise<string> {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: h.auth, payload: { ticket: { system: 'generic', id: 'TERM-1' }, image: 'debian-12' } });
+    expect(res.statusCode, res.body).toBe(202);
+    const id: string = res.json().id;
+    await waitFor(async () => {
+      const env = await h.deps.store.require(id);
+      if (env.state === 'failed') throw new Error(`failed: ${env.error?.message}`);
+      return env.state === 'ready' ? env : undefined;
+    }, 120_000, 'the environment to be ready');
+    return id;
+  }
+
   it('runs a login shell on a TTY: input, output, resize, exit; audited and recorded as asciicast v2', async () => {
+    // An environment of its own: it expects its session to be the only one, in the list and the audit.
+    const envId = await readyEnvironment();
     const t = connect(`${base}/v1/environments/${envId}/terminal?cols=100&rows=30`, h.requesterToken);
     await t.opened;
     t.type('cat /etc/os-release\r');
@@ -91,7 +99,18 @@ describe('environment terminal', () => {
   });
 
   it('attaches a transcript to the ticket as a quoted comment through the notify queue', async () => {
-    const [session] = (await h.app.inject({ method: 'GET', url: `/v1/environments/${envId}/terminal/sessions`, headers: h.auth })).json().items;
+    // An environment of its own, with one session that printed the release file.
+    const envId = await readyEnvironment();
+    const t = connect(`${base}/v1/environments/${envId}/terminal`, h.requesterToken);
+    await t.opened;
+    t.type('cat /etc/os-release\r');
+    await t.waitFor(/VERSION_CODENAME=bookworm/);
+    t.type('exit\r');
+    await t.closed;
+    const session = await waitFor(async () => {
+      const [s] = (await h.app.inject({ method: 'GET', url: `/v1/environments/${envId}/terminal/sessions`, headers: h.auth })).json().items;
+      return s?.endedAt ? s : undefined;
+    }, 10_000, 'the session to be listed as ended');
     const res = await h.app.inject({ method: 'POST', url: `/v1/environments/${envId}/terminal/sessions/${session.id}/attach`, headers: h.auth });
     expect(res.statusCode, res.body).toBe(202);
     expect(res.json()).toEqual({ sessionId: session.id, ticket: 'generic:TERM-1', queued: true });

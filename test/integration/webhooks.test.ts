@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { queueNames } from '../../src/queue/names.js';
 import type { Ticketing } from '../../src/tickets/buildTicketing.js';
@@ -19,7 +19,8 @@ describe('POST /v1/webhooks/:system', () => {
   let ticketing: Ticketing;
   let redmineFake: FakeTicketServer;
 
-  beforeAll(async () => {
+  // A service per test: each test's tickets and deliveries are its own, whatever ran before.
+  beforeEach(async () => {
     redmineFake = await startFakeTicketServer('redmine');
     const tickets = {
       glpi: testSettings('glpi'),
@@ -33,7 +34,7 @@ describe('POST /v1/webhooks/:system', () => {
     ticketing = h.deps.ticketing;
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await h?.close();
     await redmineFake?.close();
   });
@@ -121,6 +122,7 @@ describe('POST /v1/webhooks/:system', () => {
   });
 
   it('sees GLPI status transitions from the current status only', async () => {
+    await signed('glpi', 'ticket-new.json');
     const ticket = (status: number) => Buffer.from(fixture('glpi', 'ticket-update-inprogress.json').toString().replace('"id": 2,', `"id": ${status},`));
     const send = (b: Buffer) => post('glpi', b, signedHeaders('glpi', b));
     expect((await send(ticket(2))).json().outcomes[0].action).toBe('ignored-no-change'); // open → open
@@ -209,6 +211,7 @@ describe('POST /v1/webhooks/:system', () => {
   });
 
   it('records a comment that keeps failing in the environment events and the metric', async () => {
+    await signed('redmine', 'issue-created.json');
     redmineFake.failNext(503, 10);
     const workers = await startTicketWorkers(h.deps, ticketing, h.deps.connect());
     try {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/loadConfig.js';
 import { buildDeps, type Deps } from '../../src/app/buildDeps.js';
 import type { EnvironmentKind } from '../../src/domain/environment.js';
@@ -76,6 +77,24 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
   return h;
 }
 
+/**
+ * A harness started before this file's tests and closed after them. What it returns reads
+ * through to that harness, so tests use it as the harness itself.
+ */
+export function harnessPerFile(opts: Parameters<typeof startHarness>[0] = {}): Harness {
+  let current: Harness | undefined;
+  beforeAll(async () => {
+    current = await startHarness(opts);
+  });
+  afterAll(async () => current?.close());
+  return new Proxy({} as Harness, {
+    get(_target, key) {
+      if (!current) throw new Error('the harness starts before the tests: use it inside one');
+      return Reflect.get(current, key);
+    },
+  });
+}
+
 /** The repository's own image catalog. */
 export function repoCatalog(): Promise<Catalog> {
   return loadCatalog(join(import.meta.dirname, '../../images'));
@@ -91,13 +110,13 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-/** Polls until `check` returns a value (not undefined) or the time is up. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+/** Polls every `intervalMs` until `check` returns a value (not undefined) or the time is up. */
+export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -1,9 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { systemClock } from '../../src/domain/clock.js';
+import { systemClock, type Clock } from '../../src/domain/clock.js';
 import type { Catalog, CatalogImage } from '../../src/images/catalog.js';
-import type { AdapterDeps, WebhookRequest } from '../../src/tickets/port.js';
+import { createTicketAdapters } from '../../src/tickets/createTicketAdapters.js';
+import type { AdapterDeps, TicketAdapter, TicketEvent, WebhookRequest } from '../../src/tickets/port.js';
+import { validateTicketsConfig, type TicketSystem } from '../../src/tickets/settings.js';
+import { startFakeTicketServer, type RecordedRequest } from './fakeTicketServer.js';
 
 export const TEST_SECRET = 'test-secret-not-a-real-one';
 
@@ -15,9 +18,9 @@ export const TEST_SECRET = 'test-secret-not-a-real-one';
  */
 export const DELIVERY_TIME = Math.floor(Date.now() / 1000);
 
-/** What the service hands adapters, with the default 5-minute window. */
-export function adapterDeps(): AdapterDeps {
-  return { catalog: testCatalog(), clock: systemClock, maxSkewSeconds: 300 };
+/** What the service hands adapters, with the default 5-minute window; a test of time passes its own clock. */
+export function adapterDeps(clock: Clock = systemClock): AdapterDeps {
+  return { catalog: testCatalog(), clock, maxSkewSeconds: 300 };
 }
 
 const image = (name: string, family: 'debian' | 'rhel', vm: boolean, version: string): CatalogImage => ({
@@ -47,6 +50,11 @@ export function fixture(system: string, name: string): Buffer {
   if (system === 'jira') return Buffer.from(raw.toString('utf8').replace(/^\{"timestamp":[0-9]+,/, `{"timestamp":${DELIVERY_TIME * 1000},`));
   if (system === 'mantis' || system === 'rt') return Buffer.from(raw.toString('utf8').replace(/^(\{"event":"[a-z]+"),"sent_at":[0-9]+,/, `$1,"sent_at":${DELIVERY_TIME},`));
   return raw;
+}
+
+/** A recorded delivery's JSON, for a test to change a field of before delivering it. */
+export function fixtureJson(system: string, name: string): any {
+  return JSON.parse(fixture(system, name).toString('utf8'));
 }
 
 export function hmac(algorithm: 'sha1' | 'sha256', secret: string, ...parts: Array<Buffer | string>): string {
@@ -106,5 +114,39 @@ export function testSettings(system: string, baseUrl = 'http://127.0.0.1:9'): Re
       return { webhookSecret: TEST_SECRET, commentUrl: `${baseUrl}/comments`, commentToken: 'test-generic-token', timeoutMs: 2000 };
     default:
       throw new Error(`unknown system ${system}`);
+  }
+}
+
+/** One system's adapter with testSettings (and `overrides`), built the way the service builds it. */
+export function adapter(system: TicketSystem, overrides: Record<string, unknown> = {}, baseUrl?: string, deps = adapterDeps()): TicketAdapter {
+  const config = validateTicketsConfig({ [system]: { ...testSettings(system, baseUrl), ...overrides } });
+  return createTicketAdapters(config, deps).get(system)!;
+}
+
+/** Verifies then parses a signed delivery the way the webhook route does. */
+function receive(system: TicketSystem, body: Buffer, a: TicketAdapter): TicketEvent[] {
+  const req = request(body, signedHeaders(system, body));
+  a.verify(req);
+  return a.parse(req.rawBody, req.headers);
+}
+
+/** Delivers a recorded fixture. */
+export function deliver(system: TicketSystem, name: string, a = adapter(system)): TicketEvent[] {
+  return receive(system, fixture(system, name), a);
+}
+
+/** Delivers a body built by the test (often a fixtureJson with a field changed). */
+export function deliverJson(system: TicketSystem, json: unknown, a = adapter(system)): TicketEvent[] {
+  return receive(system, Buffer.from(JSON.stringify(json)), a);
+}
+
+/** Posts one internal comment through `system`'s adapter to a fresh fake comment API; returns what the fake received. */
+export async function postInternalComment(system: TicketSystem, id: string, text: string, overrides: Record<string, unknown> = {}): Promise<RecordedRequest[]> {
+  const fake = await startFakeTicketServer(system);
+  try {
+    await adapter(system, overrides, fake.url).postComment({ system, id }, text, { internal: true });
+    return fake.requests;
+  } finally {
+    await fake.close();
   }
 }

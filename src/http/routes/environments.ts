@@ -12,8 +12,8 @@ const ListQuery = Type.Object({
   ticket: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]*:.+$', description: 'system:id' })),
   state: Type.Optional(EnvironmentStateSchema),
   requester: Type.Optional(Type.String({ maxLength: 128, description: 'support and admin only; a requester always lists its own' })),
-  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'page size; a page reads only its own index, so it costs about the page' }),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'the previous page\'s nextCursor' })),
 });
 
 const ExecResponse = Type.Object({
@@ -59,7 +59,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['environments'],
       summary: 'List environments, newest first',
       querystring: ListQuery,
-      response: { 200: Type.Object({ items: Type.Array(EnvironmentSchema), nextCursor: Type.Optional(Type.String()) }), ...errorResponses },
+      response: { 200: Type.Object({ items: Type.Array(EnvironmentSchema), nextCursor: Type.Optional(Type.String({ description: 'absent on the last page; with both requester and state a page may be short and still have one' })) }), ...errorResponses },
     },
   }, async (request) => {
     const { ticket, state, limit, cursor } = request.query;

@@ -11,6 +11,8 @@ export type EchoOutcome =
 export interface EchoProvisionerOptions {
   /** Decides each attempt; `attempt` counts this environment's create calls from 1. Default: ready. */
   script?: (spec: ProvisionSpec, attempt: number) => EchoOutcome;
+  /** False plays an engine out of reach: ping and create fail, retryable. Default true. */
+  reachable?: boolean;
 }
 
 export interface EchoProvisioner extends Provisioner {
@@ -25,6 +27,7 @@ export interface EchoProvisioner extends Provisioner {
  * terminal echoes its input back, and Ctrl-D (0x04) ends it.
  */
 export function createEchoProvisioner(opts: EchoProvisionerOptions = {}): EchoProvisioner {
+  const unreachable = () => new ProviderError('echo: engine out of reach', { retryable: true });
   const envs = new Map<string, { labels: Record<string, string> }>();
   const attempts = new Map<string, number>();
   const calls: string[] = [];
@@ -34,9 +37,12 @@ export function createEchoProvisioner(opts: EchoProvisionerOptions = {}): EchoPr
     kind: 'container',
     calls,
 
-    async ping() {},
+    async ping() {
+      if (opts.reachable === false) throw unreachable();
+    },
 
     async create(spec, progress, signal) {
+      if (opts.reachable === false) throw unreachable();
       const cancelled = () => new CancelledError(`provisioning ${spec.envId} was cancelled: a destroy was requested`);
       if (signal?.aborted) throw cancelled();
       calls.push(spec.envId);

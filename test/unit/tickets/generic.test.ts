@@ -1,11 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
-import { adapter, deliver, deliverJson } from './kit.js';
+import { describe, expect, it } from 'vitest';
+import { adapter, deliver, deliverJson, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('generic adapter', () => {
-  let fake: FakeTicketServer | undefined;
-  afterEach(async () => fake?.close());
-
   it('reads the documented format', () => {
     expect(deliver('generic', 'created.json')[0]).toMatchObject({
       type: 'repro.requested',
@@ -26,10 +22,9 @@ describe('generic adapter', () => {
   });
 
   it('posts to the configured URL, or nowhere', async () => {
-    fake = await startFakeTicketServer('generic');
-    await adapter('generic', {}, fake.url).postComment({ system: 'generic', id: 'A-1' }, 'note', { internal: true });
-    expect(fake.requests[0]!.headers.authorization).toBe('Bearer test-generic-token');
-    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ ticket: { id: 'A-1' }, text: 'note', internal: true });
+    const requests = await postInternalComment('generic', 'A-1', 'note');
+    expect(requests[0]!.headers.authorization).toBe('Bearer test-generic-token');
+    expect(JSON.parse(requests[0]!.body)).toEqual({ ticket: { id: 'A-1' }, text: 'note', internal: true });
     await expect(adapter('generic', { commentUrl: undefined }).postComment({ system: 'generic', id: 'A-1' }, 'x', { internal: true })).resolves.toBeUndefined();
   });
 });

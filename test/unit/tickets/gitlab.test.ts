@@ -1,12 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
-import { fixture } from '../../support/ticketTestKit.js';
-import { adapter, deliver, deliverJson } from './kit.js';
+import { describe, expect, it } from 'vitest';
+import { fixtureJson, adapter, deliver, deliverJson, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('gitlab adapter', () => {
-  let fake: FakeTicketServer | undefined;
-  afterEach(async () => fake?.close());
-
   it('reads /repro from a new issue; the ticket is <project id>#<iid>', () => {
     expect(deliver('gitlab', 'issue-open.json')[0]).toMatchObject({
       type: 'repro.requested',
@@ -23,13 +18,13 @@ describe('gitlab adapter', () => {
 
   it('reads /repro from an issue note and skips system notes', () => {
     expect(deliver('gitlab', 'note-issue.json')[0]).toMatchObject({ type: 'repro.requested', ticket: { id: '14#23' }, request: { image: 'rocky-9', kind: 'vm' } });
-    const body = JSON.parse(fixture('gitlab', 'note-issue.json').toString());
+    const body = fixtureJson('gitlab', 'note-issue.json');
     body.object_attributes.system = true;
     expect(deliverJson('gitlab', body)).toEqual([]);
   });
 
   it('treats adding the trigger label as a request (defaultRequest)', () => {
-    const body = JSON.parse(fixture('gitlab', 'issue-open.json').toString());
+    const body = fixtureJson('gitlab', 'issue-open.json');
     body.object_attributes.action = 'update';
     body.changes = { labels: { previous: [], current: [{ id: 206, title: 'repro' }] } };
     const events = deliverJson('gitlab', body, adapter('gitlab', { defaultRequest: 'debian-12 +curl' }));
@@ -38,22 +33,21 @@ describe('gitlab adapter', () => {
   });
 
   it('ignores events by the service account', () => {
-    const body = JSON.parse(fixture('gitlab', 'note-issue.json').toString());
+    const body = fixtureJson('gitlab', 'note-issue.json');
     body.user.username = 'repro-bot';
     expect(deliverJson('gitlab', body)).toEqual([]);
   });
 
   it('refuses a string iid', () => {
-    const body = JSON.parse(fixture('gitlab', 'issue-open.json').toString());
+    const body = fixtureJson('gitlab', 'issue-open.json');
     body.object_attributes.iid = '23';
     expect(() => deliverJson('gitlab', body)).toThrow('object_attributes.iid');
   });
 
   it('posts an internal note with PRIVATE-TOKEN', async () => {
-    fake = await startFakeTicketServer('gitlab');
-    await adapter('gitlab', {}, fake.url).postComment({ system: 'gitlab', id: '14#23' }, 'note', { internal: true });
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', url: '/api/v4/projects/14/issues/23/notes' });
-    expect(fake.requests[0]!.headers['private-token']).toBe('test-gitlab-token');
-    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ body: 'note', internal: true });
+    const requests = await postInternalComment('gitlab', '14#23', 'note');
+    expect(requests[0]).toMatchObject({ method: 'POST', url: '/api/v4/projects/14/issues/23/notes' });
+    expect(requests[0]!.headers['private-token']).toBe('test-gitlab-token');
+    expect(JSON.parse(requests[0]!.body)).toEqual({ body: 'note', internal: true });
   });
 });

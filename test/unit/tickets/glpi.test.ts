@@ -1,13 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/domain/errors.js';
-import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
-import { DELIVERY_TIME, TEST_SECRET, fixture, hmac, request } from '../../support/ticketTestKit.js';
-import { adapter, deliver } from './kit.js';
+import { TEST_SECRET, DELIVERY_TIME, fixture, fixtureJson, hmac, request, adapter, deliver, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('glpi adapter', () => {
-  let fake: FakeTicketServer | undefined;
-  afterEach(async () => fake?.close());
-
   it('signs body + timestamp: the same body with another timestamp is refused', () => {
     const body = fixture('glpi', 'ticket-new.json');
     const a = adapter('glpi');
@@ -34,7 +29,7 @@ describe('glpi adapter', () => {
   });
 
   it('uses defaultRequest when only the category matches', () => {
-    const body = JSON.parse(fixture('glpi', 'ticket-new.json').toString());
+    const body = fixtureJson('glpi', 'ticket-new.json');
     body.item.content = '<p>no command</p>';
     const a = adapter('glpi');
     const raw = Buffer.from(JSON.stringify(body));
@@ -65,21 +60,19 @@ describe('glpi adapter', () => {
   });
 
   it('opens a session, posts a private ITILFollowup, closes the session (API v1)', async () => {
-    fake = await startFakeTicketServer('glpi');
-    await adapter('glpi', {}, fake.url).postComment({ system: 'glpi', id: '42' }, 'a <b>\nline', { internal: true });
-    expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+    const requests = await postInternalComment('glpi', '42', 'a <b>\nline');
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       'GET /apirest.php/initSession', 'POST /apirest.php/ITILFollowup/', 'GET /apirest.php/killSession',
     ]);
-    expect(fake.requests[0]!.headers).toMatchObject({ 'app-token': 'test-app-token', authorization: 'user_token test-user-token' });
-    expect(fake.requests[1]!.headers['session-token']).toBe('fake-session-token');
-    expect(JSON.parse(fake.requests[1]!.body)).toEqual({ input: { itemtype: 'Ticket', items_id: 42, content: 'a &lt;b&gt;<br>\nline', is_private: 1 } });
+    expect(requests[0]!.headers).toMatchObject({ 'app-token': 'test-app-token', authorization: 'user_token test-user-token' });
+    expect(requests[1]!.headers['session-token']).toBe('fake-session-token');
+    expect(JSON.parse(requests[1]!.body)).toEqual({ input: { itemtype: 'Ticket', items_id: 42, content: 'a &lt;b&gt;<br>\nline', is_private: 1 } });
   });
 
   it('posts to the v2 timeline with a bearer token', async () => {
-    fake = await startFakeTicketServer('glpi');
-    await adapter('glpi', { api: 'v2', apiToken: 'test-v2-token' }, fake.url).postComment({ system: 'glpi', id: '42' }, 'hi', { internal: true });
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', url: '/api.php/v2/Assistance/Ticket/42/Timeline/Followup' });
-    expect(fake.requests[0]!.headers.authorization).toBe('Bearer test-v2-token');
-    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ content: 'hi', is_private: true });
+    const requests = await postInternalComment('glpi', '42', 'hi', { api: 'v2', apiToken: 'test-v2-token' });
+    expect(requests[0]).toMatchObject({ method: 'POST', url: '/api.php/v2/Assistance/Ticket/42/Timeline/Followup' });
+    expect(requests[0]!.headers.authorization).toBe('Bearer test-v2-token');
+    expect(JSON.parse(requests[0]!.body)).toEqual({ content: 'hi', is_private: true });
   });
 });

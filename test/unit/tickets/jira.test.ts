@@ -1,12 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
-import { fixture } from '../../support/ticketTestKit.js';
-import { adapter, deliver, deliverJson } from './kit.js';
+import { describe, expect, it } from 'vitest';
+import { fixtureJson, adapter, deliver, deliverJson, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('jira adapter', () => {
-  let fake: FakeTicketServer | undefined;
-  afterEach(async () => fake?.close());
-
   it('reads /repro from the description of a created issue, keyed on its signed bytes', () => {
     const [event] = deliver('jira', 'issue-created.json');
     expect(event).toMatchObject({
@@ -35,33 +30,31 @@ describe('jira adapter', () => {
   });
 
   it('ignores comments by the service account', () => {
-    const body = JSON.parse(fixture('jira', 'comment-created.json').toString());
+    const body = fixtureJson('jira', 'comment-created.json');
     body.comment.author.accountId = 'repro-bot-account';
     expect(deliverJson('jira', body)).toEqual([]);
   });
 
   it('reads Atlassian Document Format comments', () => {
-    const body = JSON.parse(fixture('jira', 'comment-created.json').toString());
+    const body = fixtureJson('jira', 'comment-created.json');
     body.comment.body = { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'hi' }] }, { type: 'paragraph', content: [{ type: 'text', text: '/repro debian-12' }] }] };
     expect(deliverJson('jira', body)[0]).toMatchObject({ type: 'repro.requested', request: { image: 'debian-12' } });
   });
 
   it('posts an ADF comment to API v3 with basic auth and the internal property (Cloud)', async () => {
-    fake = await startFakeTicketServer('jira');
-    await adapter('jira', {}, fake.url).postComment({ system: 'jira', id: 'OPS-42' }, 'one\ntwo', { internal: true });
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', url: '/rest/api/3/issue/OPS-42/comment' });
-    expect(fake.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('repro@example.org:test-jira-token').toString('base64')}`);
-    const sent = JSON.parse(fake.requests[0]!.body);
+    const requests = await postInternalComment('jira', 'OPS-42', 'one\ntwo');
+    expect(requests[0]).toMatchObject({ method: 'POST', url: '/rest/api/3/issue/OPS-42/comment' });
+    expect(requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('repro@example.org:test-jira-token').toString('base64')}`);
+    const sent = JSON.parse(requests[0]!.body);
     expect(sent.body.content).toHaveLength(2);
     expect(sent.properties).toEqual([{ key: 'sd.public.comment', value: { internal: true } }]);
   });
 
   it('posts a wiki-markup comment to API v2 with a PAT and a visibility (Data Center)', async () => {
-    fake = await startFakeTicketServer('jira');
     const dc = { flavor: 'datacenter', personalAccessToken: 'test-pat', commentVisibility: { type: 'role', value: 'Developers' } };
-    await adapter('jira', dc, fake.url).postComment({ system: 'jira', id: 'OPS-42' }, 'text', { internal: true });
-    expect(fake.requests[0]).toMatchObject({ url: '/rest/api/2/issue/OPS-42/comment' });
-    expect(fake.requests[0]!.headers.authorization).toBe('Bearer test-pat');
-    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ body: 'text', visibility: { type: 'role', value: 'Developers' } });
+    const requests = await postInternalComment('jira', 'OPS-42', 'text', dc);
+    expect(requests[0]).toMatchObject({ url: '/rest/api/2/issue/OPS-42/comment' });
+    expect(requests[0]!.headers.authorization).toBe('Bearer test-pat');
+    expect(JSON.parse(requests[0]!.body)).toEqual({ body: 'text', visibility: { type: 'role', value: 'Developers' } });
   });
 });

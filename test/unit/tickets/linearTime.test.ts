@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { htmlToText } from '../../../src/tickets/htmlToText.js';
 import { findReproLine, parseReproCommand } from '../../../src/tickets/reproCommand.js';
 import type { TicketSystem } from '../../../src/tickets/settings.js';
-import { DELIVERY_TIME, request, signedHeaders, testCatalog } from '../../support/ticketTestKit.js';
-import { adapter } from './kit.js';
+import { DELIVERY_TIME, testCatalog, request, signedHeaders, adapter } from '../../support/ticketTestKit.js';
 
 /**
  * Every step over text an attacker sends must take time in proportion to its length. Each case

@@ -1,11 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
-import { adapter, deliver } from './kit.js';
+import { describe, expect, it } from 'vitest';
+import { adapter, deliver, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('mantis adapter', () => {
-  let fake: FakeTicketServer | undefined;
-  afterEach(async () => fake?.close());
-
   it('reads /repro from a reported issue', () => {
     expect(deliver('mantis', 'report.json')[0]).toMatchObject({
       type: 'repro.requested', ticket: { system: 'mantis', id: '5678', url: 'http://127.0.0.1:9/view.php?id=5678' }, author: 'jdupont',
@@ -23,10 +19,9 @@ describe('mantis adapter', () => {
   });
 
   it('posts a private note with the bare token', async () => {
-    fake = await startFakeTicketServer('mantis');
-    await adapter('mantis', {}, fake.url).postComment({ system: 'mantis', id: '5678' }, 'note', { internal: true });
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', url: '/api/rest/issues/5678/notes' });
-    expect(fake.requests[0]!.headers.authorization).toBe('test-mantis-token');
-    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ text: 'note', view_state: { name: 'private' } });
+    const requests = await postInternalComment('mantis', '5678', 'note');
+    expect(requests[0]).toMatchObject({ method: 'POST', url: '/api/rest/issues/5678/notes' });
+    expect(requests[0]!.headers.authorization).toBe('test-mantis-token');
+    expect(JSON.parse(requests[0]!.body)).toEqual({ text: 'note', view_state: { name: 'private' } });
   });
 });

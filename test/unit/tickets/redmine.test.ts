@@ -1,12 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
-import { fixture } from '../../support/ticketTestKit.js';
-import { adapter, deliver, deliverJson } from './kit.js';
+import { describe, expect, it } from 'vitest';
+import { fixtureJson, adapter, deliver, deliverJson, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('redmine adapter', () => {
-  let fake: FakeTicketServer | undefined;
-  afterEach(async () => fake?.close());
-
   it('reads /repro from the description of a created issue', () => {
     expect(deliver('redmine', 'issue-created.json')).toEqual([
       expect.objectContaining({
@@ -38,23 +33,22 @@ describe('redmine adapter', () => {
   });
 
   it('takes the request from the configured custom field', () => {
-    const body = JSON.parse(fixture('redmine', 'issue-created.json').toString());
+    const body = fixtureJson('redmine', 'issue-created.json');
     body.data.issue.description = 'nothing here';
     body.data.issue.custom_fields[0].value = 'rocky-9 +httpd';
     expect(deliverJson('redmine', body)[0]).toMatchObject({ type: 'repro.requested', request: { image: 'rocky-9', packages: ['httpd'] } });
   });
 
   it('rejects an issue id of the wrong type', () => {
-    const body = JSON.parse(fixture('redmine', 'issue-created.json').toString());
+    const body = fixtureJson('redmine', 'issue-created.json');
     body.data.issue.id = '1234';
     expect(() => deliverJson('redmine', body)).toThrow('data.issue.id must be a positive integer');
   });
 
   it('PUTs a private note with the API key', async () => {
-    fake = await startFakeTicketServer('redmine');
-    await adapter('redmine', {}, fake.url).postComment({ system: 'redmine', id: '1234' }, 'note', { internal: true });
-    expect(fake.requests[0]).toMatchObject({ method: 'PUT', url: '/issues/1234.json' });
-    expect(fake.requests[0]!.headers['x-redmine-api-key']).toBe('test-api-key');
-    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ issue: { notes: 'note', private_notes: true } });
+    const requests = await postInternalComment('redmine', '1234', 'note');
+    expect(requests[0]).toMatchObject({ method: 'PUT', url: '/issues/1234.json' });
+    expect(requests[0]!.headers['x-redmine-api-key']).toBe('test-api-key');
+    expect(JSON.parse(requests[0]!.body)).toEqual({ issue: { notes: 'note', private_notes: true } });
   });
 });

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UnauthorizedError, ValidationError } from '../../../src/domain/errors.js';
-import { createTicketAdapters } from '../../../src/tickets/createTicketAdapters.js';
 import type { TicketAdapter } from '../../../src/tickets/port.js';
 import { validateTicketsConfig, type TicketSystem } from '../../../src/tickets/settings.js';
-import { DELIVERY_TIME, TEST_SECRET, fixture, hmac, request, signedHeaders, testCatalog, testSettings } from '../../support/ticketTestKit.js';
+import { TEST_SECRET, DELIVERY_TIME, adapterDeps, fixture, hmac, request, signedHeaders, testSettings, adapter } from '../../support/ticketTestKit.js';
 
 /** An adapter whose clock says `nowSeconds`, with the default 5-minute window unless its settings name another. */
 function adapterAt(system: TicketSystem, nowSeconds: number, overrides: Record<string, unknown> = {}): TicketAdapter {
-  const config = validateTicketsConfig({ [system]: { ...testSettings(system), ...overrides } });
-  const clock = { now: () => new Date(nowSeconds * 1000) };
-  return createTicketAdapters(config, { catalog: testCatalog(), clock, maxSkewSeconds: 300 }).get(system)!;
+  return adapter(system, overrides, undefined, adapterDeps({ now: () => new Date(nowSeconds * 1000) }));
 }
 
 /** Verifies then parses, as the webhook route does. */

@@ -1,11 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
-import { adapter, deliver } from './kit.js';
+import { describe, expect, it } from 'vitest';
+import { adapter, deliver, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('rt adapter', () => {
-  let fake: FakeTicketServer | undefined;
-  afterEach(async () => fake?.close());
-
   it('reads /repro from the create transaction', () => {
     expect(deliver('rt', 'create.json')[0]).toMatchObject({
       type: 'repro.requested', ticket: { system: 'rt', id: '91', url: 'http://127.0.0.1:9/Ticket/Display.html?id=91' }, author: 'jdupont', deliveryId: 'rt:1501',
@@ -22,10 +18,9 @@ describe('rt adapter', () => {
   });
 
   it('posts a comment (not a correspondence) with the token', async () => {
-    fake = await startFakeTicketServer('rt');
-    await adapter('rt', {}, fake.url).postComment({ system: 'rt', id: '91' }, 'note', { internal: true });
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', url: '/REST/2.0/ticket/91/comment' });
-    expect(fake.requests[0]!.headers.authorization).toBe('token test-rt-token');
-    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ Content: 'note', ContentType: 'text/plain' });
+    const requests = await postInternalComment('rt', '91', 'note');
+    expect(requests[0]).toMatchObject({ method: 'POST', url: '/REST/2.0/ticket/91/comment' });
+    expect(requests[0]!.headers.authorization).toBe('token test-rt-token');
+    expect(JSON.parse(requests[0]!.body)).toEqual({ Content: 'note', ContentType: 'text/plain' });
   });
 });

@@ -1,12 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeTicketServer, type FakeTicketServer } from '../../support/fakeTicketServer.js';
-import { fixture } from '../../support/ticketTestKit.js';
-import { adapter, deliver } from './kit.js';
+import { describe, expect, it } from 'vitest';
+import { fixtureJson, adapter, deliver, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('zammad adapter', () => {
-  let fake: FakeTicketServer | undefined;
-  afterEach(async () => fake?.close());
-
   it('reads /repro from an HTML article and reports the current state', () => {
     const events = deliver('zammad', 'ticket-created.json');
     expect(events[0]).toMatchObject({
@@ -24,7 +19,7 @@ describe('zammad adapter', () => {
   });
 
   it('treats a delivery from a configured Trigger as a request (the tag condition lives in the Trigger)', () => {
-    const body = JSON.parse(fixture('zammad', 'ticket-created.json').toString());
+    const body = fixtureJson('zammad', 'ticket-created.json');
     body.article.body = 'no command';
     const raw = Buffer.from(JSON.stringify(body));
     const withDefault = adapter('zammad', { defaultRequest: 'debian-12 +curl' });
@@ -37,10 +32,9 @@ describe('zammad adapter', () => {
   });
 
   it('posts an internal note article with the token', async () => {
-    fake = await startFakeTicketServer('zammad');
-    await adapter('zammad', {}, fake.url).postComment({ system: 'zammad', id: '81' }, 'note', { internal: true });
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', url: '/api/v1/ticket_articles' });
-    expect(fake.requests[0]!.headers.authorization).toBe('Token token=test-zammad-token');
-    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ ticket_id: 81, body: 'note', content_type: 'text/plain', type: 'note', internal: true });
+    const requests = await postInternalComment('zammad', '81', 'note');
+    expect(requests[0]).toMatchObject({ method: 'POST', url: '/api/v1/ticket_articles' });
+    expect(requests[0]!.headers.authorization).toBe('Token token=test-zammad-token');
+    expect(JSON.parse(requests[0]!.body)).toEqual({ ticket_id: 81, body: 'note', content_type: 'text/plain', type: 'note', internal: true });
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnvironmentRecord } from '../../../src/domain/environment.js';
-import { createDockerProvisioner } from '../../../src/provisioners/docker/createDockerProvisioner.js';
-import { startHarness, waitFor, type Harness } from '../../support/harness.js';
+import type { EnvironmentRecord } from '../../../../src/domain/environment.js';
+import { createDockerProvisioner } from '../../../../src/provisioners/docker/createDockerProvisioner.js';
+import { startHarness, waitFor, type Harness } from '../../../support/harness.js';
 
 /**
  * Who may act on which environment, through every environment route, against the real Redis,
@@ -25,20 +25,27 @@ describe('environment ownership', () => {
     bob = as(await h.deps.tokens.issue('bob', 'requester'));
     desk = as(await h.deps.tokens.issue('desk', 'support'));
     admin = as(h.adminToken);
-    const res = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: alice, payload: { ticket: { system: 'generic', id: 'OWN-1' }, image: 'debian-12' } });
-    expect(res.statusCode, res.body).toBe(202);
-    mine = await waitFor(async () => {
-      const env = await h.deps.store.require(res.json().id);
-      if (env.state === 'failed' || env.state === 'destroying') throw new Error(`provisioning failed: ${env.error?.message}`);
-      return env.state === 'ready' ? env : undefined;
-    }, 120_000, 'alice\'s container to be ready');
-    // Made by a ticket system's webhook: its requester is `<system>:<author>`, as the ticket handler sets it.
-    ticketMade = (await h.deps.service.request({ ticket: { system: 'generic', id: 'OWN-T' }, image: 'debian-12', ttl: '1h' }, 'generic:jdupont')).record;
+    mine = await readyContainer(alice, 'OWN-1');
+    ticketMade = await ticketEnvironment('OWN-T');
   }, 180_000);
 
   afterAll(async () => {
     await h?.close();
   });
+
+  /** A container requested through the API as `auth`, once it is ready. */
+  async function readyContainer(auth: Record<string, string>, ticketId: string): Promise<EnvironmentRecord> {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: auth, payload: { ticket: { system: 'generic', id: ticketId }, image: 'debian-12' } });
+    expect(res.statusCode, res.body).toBe(202);
+    return waitFor(async () => {
+      const env = await h.deps.store.require(res.json().id);
+      if (env.state === 'failed' || env.state === 'destroying') throw new Error(`provisioning failed: ${env.error?.message}`);
+      return env.state === 'ready' ? env : undefined;
+    }, 120_000, `the container of ${ticketId} to be ready`);
+  }
+  /** Made by a ticket system's webhook: its requester is `<system>:<author>`, as the ticket handler sets it. */
+  const ticketEnvironment = async (ticketId: string) =>
+    (await h.deps.service.request({ ticket: { system: 'generic', id: ticketId }, image: 'debian-12', ttl: '1h' }, 'generic:jdupont')).record;
 
   const routes = (id: string) => [
     { method: 'GET', url: `/v1/environments/${id}` },
@@ -55,6 +62,8 @@ describe('environment ownership', () => {
 
   it('answers another requester 404 on every environment route, exactly as for a missing environment, and changes nothing', async () => {
     const before = await h.deps.events.history(mine.id);
+    // Another test extends it: what must not change is what it was when bob started.
+    const start = await h.deps.store.require(mine.id);
     const missingId = 'env-000000000000';
     const missing = routes(missingId);
     for (const [i, r] of routes(mine.id).entries()) {
@@ -67,7 +76,7 @@ describe('environment ownership', () => {
     }
     const after = await h.deps.store.require(mine.id);
     expect(after.state).toBe('ready');
-    expect(after.expiresAt).toBe(mine.expiresAt);
+    expect(after.expiresAt).toBe(start.expiresAt);
     expect(await h.deps.events.history(mine.id)).toEqual(before);
   });
 
@@ -112,16 +121,21 @@ describe('environment ownership', () => {
   });
 
   it('lets the owner act on its own environment through every route, and support delete a ticket-made one', async () => {
-    expect((await h.app.inject({ method: 'GET', url: `/v1/environments/${mine.id}`, headers: alice })).statusCode).toBe(200);
-    const exec = await h.app.inject({ method: 'POST', url: `/v1/environments/${mine.id}/exec`, headers: alice, payload: { command: ['true'] } });
+    // Environments of its own, which it deletes; the other tests keep theirs. Its owner is not
+    // alice, whose listing another test expects to hold only her first environment.
+    const olive = as(await h.deps.tokens.issue('olive', 'requester'));
+    const mine = await readyContainer(olive, 'OWN-2');
+    const ticketMade = await ticketEnvironment('OWN-T2');
+    expect((await h.app.inject({ method: 'GET', url: `/v1/environments/${mine.id}`, headers: olive })).statusCode).toBe(200);
+    const exec = await h.app.inject({ method: 'POST', url: `/v1/environments/${mine.id}/exec`, headers: olive, payload: { command: ['true'] } });
     expect(exec.json().exitCode).toBe(0);
-    expect((await h.app.inject({ method: 'GET', url: `/v1/environments/${mine.id}/access`, headers: alice })).statusCode).toBe(200);
-    expect((await h.app.inject({ method: 'DELETE', url: `/v1/environments/${mine.id}`, headers: alice })).statusCode).toBe(202);
+    expect((await h.app.inject({ method: 'GET', url: `/v1/environments/${mine.id}/access`, headers: olive })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'DELETE', url: `/v1/environments/${mine.id}`, headers: olive })).statusCode).toBe(202);
     expect((await h.app.inject({ method: 'DELETE', url: `/v1/environments/${ticketMade.id}`, headers: desk })).statusCode).toBe(202);
-    await waitFor(async () => ((await h.deps.store.get(mine.id))?.state === 'destroyed' ? true : undefined), 60_000, 'alice\'s environment destroyed');
+    await waitFor(async () => ((await h.deps.store.get(mine.id))?.state === 'destroyed' ? true : undefined), 60_000, 'olive\'s environment destroyed');
     // The finished stream follows to its end: the owner still reads it whole.
-    const sse = await h.app.inject({ method: 'GET', url: `/v1/environments/${mine.id}/events`, headers: { ...alice, accept: 'text/event-stream' } });
+    const sse = await h.app.inject({ method: 'GET', url: `/v1/environments/${mine.id}/events`, headers: { ...olive, accept: 'text/event-stream' } });
     expect(sse.statusCode).toBe(200);
     expect(sse.body).toContain('event: destroyed');
-  }, 90_000);
+  }, 210_000);
 });

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { queueNames } from '../../../src/queue/names.js';
-import { createGenericAdapter } from '../../../src/tickets/adapters/generic.js';
-import { startTicketWorkers } from '../../../src/tickets/startTicketWorkers.js';
-import { startFakeTicketServer } from '../../support/fakeTicketServer.js';
-import { startHarness, waitFor, type Harness } from '../../support/harness.js';
-import { adapterDeps, testSettings } from '../../support/ticketTestKit.js';
+import { queueNames } from '../../../../src/queue/names.js';
+import { createGenericAdapter } from '../../../../src/tickets/adapters/generic.js';
+import { startTicketWorkers } from '../../../../src/tickets/startTicketWorkers.js';
+import { startFakeTicketServer } from '../../../support/fakeTicketServer.js';
+import { startHarness, waitFor, type Harness } from '../../../support/harness.js';
+import { adapterDeps, testSettings } from '../../../support/ticketTestKit.js';
 
 /** Quotas on live environments, checked in the same atomic step as the create, against the real Redis. */
 describe('quotas', () => {

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnvironmentRecord } from '../../../src/domain/environment.js';
-import { createKeyPair } from '../../../src/provisioners/libvirt/keyPair.js';
-import type { Provisioner, ProvisionResult } from '../../../src/provisioners/port.js';
-import { startHarness, waitFor, type Harness } from '../../support/harness.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EnvironmentRecord } from '../../../../src/domain/environment.js';
+import { createKeyPair } from '../../../../src/provisioners/libvirt/keyPair.js';
+import type { Provisioner, ProvisionResult } from '../../../../src/provisioners/port.js';
+import { startHarness, waitFor, type Harness } from '../../../support/harness.js';
 
 /**
  * A FAKE VM provisioner: booting a real VM takes minutes under TCG (vmLifecycle.test.ts does it and
@@ -54,7 +54,11 @@ describe('environment access secrets', () => {
     h = await startHarness({ provisioners: { vm }, workers: true, log: pino({ level: 'trace' }, sink) });
     bob = as(await h.deps.tokens.issue('bob', 'requester'));
     desk = as(await h.deps.tokens.issue('desk', 'support'));
-    const res = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: h.auth, payload: { ticket: { system: 'generic', id: 'KEY-1' }, image: 'debian-12', kind: 'vm' } });
+  }, 60_000);
+  // An environment per test: one test tears its environment down, another counts its access reads.
+  let made = 0;
+  beforeEach(async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: h.auth, payload: { ticket: { system: 'generic', id: `KEY-${++made}` }, image: 'debian-12', kind: 'vm' } });
     expect(res.statusCode, res.body).toBe(202);
     env = await waitFor(async () => {
       const r = await h.deps.store.require(res.json().id);
@@ -63,6 +67,11 @@ describe('environment access secrets', () => {
     privateKey = vm.keys.get(env.id)!;
     expect(privateKey).toContain('OPENSSH PRIVATE KEY');
   }, 60_000);
+  // Gone before the next one: VMs count against a small per-requester quota.
+  afterEach(async () => {
+    await h.app.inject({ method: 'DELETE', url: `/v1/environments/${env.id}`, headers: h.auth });
+    await waitFor(async () => ((await h.deps.store.get(env.id))?.state === 'destroyed' ? true : undefined), 30_000, 'destroyed');
+  });
   afterAll(async () => {
     await h?.close();
     rmSync(vm.stateRoot, { recursive: true, force: true });
@@ -127,6 +136,8 @@ describe('environment access secrets', () => {
   });
 
   it('never writes the key to the service log', async () => {
+    // A read through the access route: the one path that handles the key in clear.
+    await h.app.inject({ method: 'GET', url: `/v1/environments/${env.id}/access`, headers: h.auth });
     expect(logLines.length).toBeGreaterThan(0);
     const log = logLines.join('');
     expect(log).toContain(env.id);
@@ -135,6 +146,7 @@ describe('environment access secrets', () => {
   });
 
   it('drops the sealed key when the environment is torn down, and answers 409 for its access afterwards', async () => {
+    await h.app.inject({ method: 'GET', url: `/v1/environments/${env.id}/access`, headers: h.auth });
     expect((await h.app.inject({ method: 'DELETE', url: `/v1/environments/${env.id}`, headers: h.auth })).statusCode).toBe(202);
     await waitFor(async () => ((await h.deps.store.get(env.id))?.state === 'destroyed' ? true : undefined), 30_000, 'destroyed');
     expect(await h.deps.store.sealedAccess(env.id)).toBeUndefined();

@@ -3,8 +3,8 @@ import type { Config } from '../config/loadConfig.js';
 import { ConfigError } from '../domain/errors.js';
 import { networkBridge } from '../provisioners/libvirt/networkBridge.js';
 import { createVirsh } from '../provisioners/libvirt/virsh.js';
-import { ensureIsolation } from './ensureIsolation.js';
-import { isolationRules, packageCacheService, VM_BRIDGE_PREFIX } from './isolationRules.js';
+import { ensureIsolation } from '../network/ensureIsolation.js';
+import { isolationRules, packageCacheService, VM_BRIDGE_PREFIX } from '../network/isolationRules.js';
 
 /**
  * A worker's start-up check: environments it creates must not reach this host, the metadata

@@ -1,21 +1,42 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_ACTORS } from '../../../src/domain/systemActors.js';
-import { TICKET_SYSTEMS } from '../../../src/tickets/settings.js';
-import { startHarness, type Harness } from '../../support/harness.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTORS } from '../../../../src/domain/systemActors.js';
+import { queueNames } from '../../../../src/queue/names.js';
+import { TICKET_SYSTEMS } from '../../../../src/tickets/settings.js';
+import { environmentRequest } from '../../../support/environmentRequest.js';
+import { startHarness, type Harness } from '../../../support/harness.js';
 
 /** Token management through the API against the real Redis: list, revoke, expiry, roles and names. */
 describe('tokens API', () => {
+  // A harness per test: the listing expects exactly the tokens its test made, whatever ran before.
   let h: Harness;
   let admin: Record<string, string>;
-  beforeAll(async () => {
+  beforeEach(async () => {
     h = await startHarness();
     admin = { authorization: `Bearer ${h.adminToken}` };
   });
-  afterAll(async () => h?.close());
+  afterEach(async () => h?.close());
 
   const issue = (payload: Record<string, unknown>) => h.app.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   const whoAmI = (token: string) => h.app.inject({ method: 'GET', url: '/v1/environments', headers: bearer(token) });
+
+  it('issues tokens to admins, stored hashed, and attributes actions to the token name', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/tokens', headers: { authorization: `Bearer ${h.adminToken}` }, payload: { name: 'carol', role: 'requester' } });
+    expect(res.statusCode).toBe(201);
+    const { token } = res.json();
+    expect(token).toMatch(/^rp_/);
+    const stored = await h.deps.redis.hgetall(h.deps.keys.tokens);
+    expect(JSON.stringify(stored)).not.toContain(token);
+    const again = await h.app.inject({ method: 'POST', url: '/v1/tokens', headers: { authorization: `Bearer ${h.adminToken}` }, payload: { name: 'carol', role: 'requester' } });
+    expect(again.statusCode).toBe(409);
+    const created = await h.app.inject({ method: 'POST', url: '/v1/environments', headers: { authorization: `Bearer ${token}` }, payload: { ...environmentRequest, ticket: { system: 'generic', id: 'CAROL' } } });
+    expect(created.json().requester).toBe('carol');
+    const del = await h.app.inject({ method: 'DELETE', url: `/v1/environments/${created.json().id}`, headers: { authorization: `Bearer ${token}` } });
+    expect(del.statusCode).toBe(202);
+    const events = (await h.app.inject({ method: 'GET', url: `/v1/environments/${created.json().id}/events`, headers: { authorization: `Bearer ${token}` } })).json().items;
+    expect(events.map((e: { type: string; actor: string }) => `${e.type}:${e.actor}`)).toEqual(['requested:carol', 'destroy.requested:carol']);
+    await h.deps.queues.get(queueNames.provision('container')).obliterate({ force: true });
+  });
 
   it('lists names, roles, creation, last use and expiry, never a token or its hash', async () => {
     const dora = await issue({ name: 'dora', role: 'support', ttl: '30d' });
