@@ -17,7 +17,7 @@ import { vmNames } from '../../src/provisioners/libvirt/names.js';
 import { sshExec } from '../../src/provisioners/libvirt/sshExec.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { createVmSnapshots } from '../../src/provisioners/libvirt/vmSnapshots.js';
-import { testVmImage } from './libvirtTestImage.js';
+import { testVmImage } from '../support/testVmImage.js';
 
 const run = promisify(execFile);
 const URI = process.env['REPRO_LIBVIRT_URI'] ?? 'qemu:///system';
@@ -87,7 +87,7 @@ describe('VM package-set snapshots (real libvirtd + qemu)', () => {
     expect(progress).toContainEqual(expect.stringMatching(/^kept package-set snapshot [0-9a-f]{12}$/));
     const [kept] = await snapshotsIn().list();
     expect(kept).toMatchObject({ from: first, base, packages: ['bc', 'tree'], installed: result.installed });
-    // The test image's disk path is absolute already (libvirtTestImage.ts).
+    // The test image's disk path is absolute already (test/support/testVmImage.ts).
     expect(result.imageRef).toEqual({ tag: base, digest: kept!.baseId });
     // A consistent qcow2 whose backing file is the image's base disk.
     const info = JSON.parse((await run('qemu-img', ['info', '-U', '--output=json', kept!.disk])).stdout) as Record<string, unknown>;
