@@ -164,12 +164,13 @@ describe('POST /v1/webhooks/:system', () => {
   });
 
   it.each([
-    ['an unknown system', 'youtrack', 404],
-    ['a system that is not configured', 'zammad', 404],
-  ])('answers 404 for %s', async (_what, system, status) => {
+    ['an unknown system', 'youtrack', 404, 'ticket system youtrack does not exist'],
+    ['a system that is not configured', 'zammad', 404, 'ticket system zammad is not configured on this service (tickets.zammad)'],
+  ])('answers 404 for %s', async (_what, system, status, message) => {
     const body = Buffer.from('{}');
     const res = await post(system, body, { 'content-type': 'application/json' });
     expect(res.statusCode).toBe(status);
+    expect(res.json().error.message).toBe(message);
   });
 
   it('answers 401 for a missing or wrong signature and creates nothing', async () => {
