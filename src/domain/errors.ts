@@ -41,8 +41,8 @@ export class ForbiddenError extends ReproError {
 }
 
 export class NotFoundError extends ReproError {
-  constructor(what: string, id: string) {
-    super('not_found', `${what} ${id} does not exist`, { status: 404 });
+  constructor(what: string, id: string, message = `${what} ${id} does not exist`) {
+    super('not_found', message, { status: 404 });
   }
 }
 

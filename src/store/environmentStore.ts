@@ -216,9 +216,10 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
         candidates = ids.flatMap((id, i) => (scores[i] === null || scores[i] === undefined ? [] : [{ id, score: Number(scores[i]) }]));
         candidates.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
         if (after) candidates = candidates.filter((c) => isAfter(c, after!));
-        for (const [i, r] of (await getMany(candidates.map((c) => c.id))).entries()) {
+        const records = await getMany(candidates.map((c) => c.id));
+        for (const [i, r] of records.entries()) {
           if (r && matches(r, q)) items.push(r);
-          if (items.length === q.limit) return { items, ...nextCursor(candidates[i]!, i < candidates.length - 1) };
+          if (items.length === q.limit) return { items, ...nextCursor(candidates[i]!, records.slice(i + 1).some((n) => n && matches(n, q))) };
         }
         return { items };
       }
@@ -227,32 +228,41 @@ export function createEnvironmentStore(redis: Redis, k: Keys, clock: Clock, rete
       // answer (the state, within a requester's) is applied while walking, bounded by SCAN_LIMIT.
       const byStateIndex = !q.requester && q.state !== undefined && q.state !== 'destroyed';
       const index = q.requester ? k.byRequester(q.requester) : byStateIndex ? k.byState(q.state!) : k.byCreation;
-      // When the index answers every filter, each record it holds matches: read no more than the page.
-      let batch = q.state && !byStateIndex ? SCAN_BATCH : q.limit;
+      // When the index answers every filter, each record it holds matches: read no more records
+      // than the page, and one id more to know whether another page follows.
+      const scanning = q.state !== undefined && !byStateIndex;
+      let batch = scanning ? SCAN_BATCH : q.limit + 1;
       let scanned = 0;
       let max = after ? String(after.score) : '+inf';
       for (;;) {
-        const raw = await redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch);
+        // The range starts at the cursor's own score, so it returns the cursor's entry again: ask for one more.
+        const asked = batch + (after ? 1 : 0);
+        const raw = await redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, asked);
         candidates = [];
         for (let i = 0; i < raw.length; i += 2) candidates.push({ id: raw[i]!, score: Number(raw[i + 1]) });
         if (after) candidates = candidates.filter((c) => isAfter(c, after!));
+        const exhausted = raw.length / 2 < asked;
         if (candidates.length === 0) {
-          if (raw.length / 2 < batch) return { items };
+          if (exhausted) return { items };
           // A full batch all at the cursor's own creation time: read a longer run of them.
           batch *= 2;
           continue;
         }
-        const records = await getMany(candidates.map((c) => c.id));
+        const records = await getMany(candidates.slice(0, scanning ? undefined : q.limit - items.length).map((c) => c.id));
+        // After record i: an id not read (the index answers every filter, so it matches), a later
+        // matching record, or an index holding more than this batch.
+        const follows = (i: number) => !exhausted || candidates.length > records.length || records.slice(i + 1).some((n) => n && matches(n, q));
         for (const [i, r] of records.entries()) {
           const c = candidates[i]!;
           scanned++;
           if (!r) await redis.zrem(index, c.id); // record expired after retention
           else if (matches(r, q)) items.push(r);
-          if (items.length === q.limit) return { items, ...nextCursor(c, true) };
+          if (items.length === q.limit) return { items, ...nextCursor(c, follows(i)) };
           // Bound the work of one request: hand back a cursor even if the page is short.
-          if (scanned >= SCAN_LIMIT) return { items, ...nextCursor(c, true) };
+          if (scanned >= SCAN_LIMIT) return { items, ...nextCursor(c, follows(i)) };
         }
-        after = candidates.at(-1)!;
+        if (exhausted && candidates.length === records.length) return { items };
+        after = candidates[records.length - 1]!;
         max = String(after.score);
       }
     },

@@ -68,8 +68,9 @@ export function createNotifyProcessor(deps: NotifyDeps) {
       ...(data.kind === 'rejected' ? { images: deps.catalog.list().map((i) => i.name).sort() } : {}),
       ...(transcript ? { transcript } : {}),
     });
+    let posted: void | false;
     try {
-      await adapter.postComment(data.ticket, text, { internal: true });
+      posted = await adapter.postComment(data.ticket, text, { internal: true });
     } catch (err) {
       const final = !isRetryable(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const message = `${data.kind} comment on ${data.system}:${data.ticket.id} failed (attempt ${job.attemptsMade + 1}): ${(err as Error).message}`;
@@ -77,7 +78,10 @@ export function createNotifyProcessor(deps: NotifyDeps) {
       if (final) throw new UnrecoverableError(message);
       throw err;
     }
-    if (data.envId) await deps.events.append(data.envId, { type: 'notify.sent', actor: ACTOR, message: `${data.kind} comment posted on ${data.system}:${data.ticket.id}` });
+    if (!data.envId) return;
+    await deps.events.append(data.envId, posted === false
+      ? { type: 'notify.skipped', actor: ACTOR, message: `${data.kind} comment not posted on ${data.system}:${data.ticket.id}: ${data.system} is set up to take no comments` }
+      : { type: 'notify.sent', actor: ACTOR, message: `${data.kind} comment posted on ${data.system}:${data.ticket.id}` });
   };
 }
 

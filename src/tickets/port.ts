@@ -72,8 +72,11 @@ export interface TicketAdapter {
    * and UnauthorizedError when a time the body's signature covers is outside the accepted window.
    */
   parse(rawBody: Buffer, headers: WebhookRequest['headers']): TicketEvent[];
-  /** Posts through the system's REST API; throws ReproError (retryable for 5xx, 429 and network errors). */
-  postComment(ticket: TicketRef, text: string, opts: CommentOptions): Promise<void>;
+  /**
+   * Posts through the system's REST API; throws ReproError (retryable for 5xx, 429 and network
+   * errors). Resolves false when the system is set up to take no comments (generic without commentUrl).
+   */
+  postComment(ticket: TicketRef, text: string, opts: CommentOptions): Promise<void | false>;
   /** Locale of the comments posted on this system. */
   readonly locale: 'fr' | 'en';
 }

@@ -19,7 +19,7 @@ describeProvisionerContract('libvirt', async () => {
   const dataDir = await mkdtemp(join(resolve('data'), 'ct-libvirt-'));
   await chmod(dataDir, 0o755);
   const pool = `repro-ct-${randomBytes(4).toString('hex')}`;
-  const provisioner = createLibvirtProvisioner({ libvirt: { uri: URI, engine: 'direct', network: 'default', sshHost: '127.0.0.1' }, dataDir, pool });
+  const provisioner = createLibvirtProvisioner({ libvirt: { uri: URI, engine: 'direct', network: 'repro', sshHost: '127.0.0.1' }, dataDir, pool });
   const virsh = createVirsh(URI);
   const spec = (envId: string, image = testVmImage) => ({ envId, ticket: { system: 'generic', id: 'CONTRACT' }, image, packages: [], limits: { cpus: 1, memoryMb: 1024, pids: 512, diskGb: 4 } });
   const withoutVm: CatalogImage = { ...testVmImage };
@@ -31,7 +31,7 @@ describeProvisionerContract('libvirt', async () => {
     // An image without VM settings: refused before anything is made.
     refused: (envId) => spec(envId, withoutVm),
     unreachable: () => createLibvirtProvisioner({
-      libvirt: { uri: 'qemu+unix:///system?socket=/nonexistent/libvirt-sock', engine: 'direct', network: 'default', sshHost: '127.0.0.1' }, dataDir, pool,
+      libvirt: { uri: 'qemu+unix:///system?socket=/nonexistent/libvirt-sock', engine: 'direct', network: 'repro', sshHost: '127.0.0.1' }, dataDir, pool,
     }),
     slowStepStarted: (line) => line.startsWith('applying VM resources'),
     async close() {

@@ -88,6 +88,23 @@ describe('environment indexes', () => {
     expect(seen).toEqual([...ids].reverse());
   });
 
+  it('gives no cursor with a last page that is exactly full, from an index or a ticket', async () => {
+    const envs = [];
+    for (let i = 0; i < 4; i++) envs.push((await request('gina', 'G-1')).record);
+    const order = newestFirst(envs);
+    const first = await counted.list({ requester: 'gina', limit: 2 });
+    expect(first.items.map((e) => e.id)).toEqual(order.slice(0, 2));
+    expect(first.nextCursor).toBeDefined();
+    const last = await counted.list({ requester: 'gina', limit: 2, cursor: first.nextCursor! });
+    expect(last.items.map((e) => e.id)).toEqual(order.slice(2));
+    expect(last.nextCursor).toBeUndefined();
+    expect((await counted.list({ requester: 'gina', limit: 4 })).nextCursor).toBeUndefined();
+    expect((await counted.list({ requester: 'gina', state: 'requested', limit: 4 })).nextCursor).toBeUndefined();
+    const byTicket = await counted.list({ ticket: { system: 'generic', id: 'G-1' }, limit: 2 });
+    expect(byTicket.nextCursor).toBeDefined();
+    expect((await counted.list({ ticket: { system: 'generic', id: 'G-1' }, limit: 2, cursor: byTicket.nextCursor! })).nextCursor).toBeUndefined();
+  });
+
   it('removes a destroyed environment\'s index entries once its record has aged out, not before', async () => {
     const k = h.deps.keys;
     const store = createEnvironmentStore(h.deps.redis, k, h.deps.clock, 1);

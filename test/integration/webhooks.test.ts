@@ -8,7 +8,7 @@ import type { Ticketing } from '../../src/tickets/buildTicketing.js';
 import { startTicketWorkers } from '../../src/tickets/startTicketWorkers.js';
 import { startFakeTicketServer, type FakeTicketServer } from '../support/fakeTicketServer.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
-import { DELIVERY_TIME, TEST_SECRET, fixture, hmac, signedHeaders, testSettings } from '../support/ticketTestKit.js';
+import { DELIVERY_TIME, TEST_SECRET, adapter, fixture, hmac, signedHeaders, testSettings } from '../support/ticketTestKit.js';
 
 /**
  * The webhook endpoint against the real Redis, with no provisioner: environments stay
@@ -164,12 +164,13 @@ describe('POST /v1/webhooks/:system', () => {
   });
 
   it.each([
-    ['an unknown system', 'youtrack', 404],
-    ['a system that is not configured', 'zammad', 404],
-  ])('answers 404 for %s', async (_what, system, status) => {
+    ['an unknown system', 'youtrack', 404, 'ticket system youtrack does not exist'],
+    ['a system that is not configured', 'zammad', 404, 'ticket system zammad is not configured on this service (tickets.zammad)'],
+  ])('answers 404 for %s', async (_what, system, status, message) => {
     const body = Buffer.from('{}');
     const res = await post(system, body, { 'content-type': 'application/json' });
     expect(res.statusCode).toBe(status);
+    expect(res.json().error.message).toBe(message);
   });
 
   it('answers 401 for a missing or wrong signature and creates nothing', async () => {
@@ -208,6 +209,22 @@ describe('POST /v1/webhooks/:system', () => {
     expect(await envsOf('generic', 'INC-2026-0043')).toEqual([]);
     const notify = await h.deps.queues.get(queueNames.notify).getJobs(['waiting', 'delayed']);
     expect(notify.filter((j) => j.data.kind === 'rejected').map((j) => j.data.ticket.id)).toEqual(expect.arrayContaining(['INC-2026-0043', 'INC-2026-0044']));
+  });
+
+  it('records that no comment was posted for a generic system without commentUrl', async () => {
+    expect((await signed('generic', 'created.json')).statusCode).toBe(202);
+    const adapters = new Map(ticketing.adapters).set('generic', adapter('generic', { commentUrl: undefined }));
+    const workers = await startTicketWorkers(h.deps, { ...ticketing, adapters }, h.deps.connect());
+    try {
+      const [env] = await envsOf('generic', 'INC-2026-0042');
+      const notified = await waitFor(async () => {
+        const events = await h.deps.events.history(env!.id);
+        return events.find((e) => e.type.startsWith('notify.'));
+      }, 20_000, 'a notify event');
+      expect(notified).toMatchObject({ type: 'notify.skipped', message: 'accepted comment not posted on generic:INC-2026-0042: generic is set up to take no comments' });
+    } finally {
+      await workers.close();
+    }
   });
 
   it('records a comment that keeps failing in the environment events and the metric', async () => {

@@ -1,4 +1,4 @@
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifySchemaValidationError } from 'fastify';
 import fp from 'fastify-plugin';
 import { RateLimitedError, RedisUnavailableError, ReproError } from '../../domain/errors.js';
 import { isRedisUnavailable } from '../../store/redisConnection.js';
@@ -30,7 +30,7 @@ export const errorHandling = fp(async (app) => {
       const first = err.validation[0];
       const field = fieldOf(first?.instancePath ?? '', first?.params as Record<string, unknown> | undefined);
       status = 400;
-      body = { error: { code: 'invalid_request', message: `${err.validationContext ?? 'body'}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`, ...(field ? { field } : {}) } };
+      body = { error: { code: 'invalid_request', message: `${err.validationContext ?? 'body'}${field ? `.${field}` : ''} ${messageOf(err.validation)}`, ...(field ? { field } : {}) } };
     } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
       status = err.statusCode;
       body = { error: { code: codeOf(err), message: err.message } };
@@ -48,6 +48,28 @@ function fieldOf(instancePath: string, params?: Record<string, unknown>): string
   const path = dottedPath(instancePath);
   const extra = params?.['missingProperty'] ?? params?.['additionalProperty'];
   return [path, typeof extra === 'string' ? extra : ''].filter(Boolean).join('.');
+}
+
+/**
+ * The first failure's message, except that a value outside a set (an enum, or a union of literals
+ * such as `kind`) names the values allowed instead of Ajv's "must be equal to constant".
+ */
+function messageOf(errors: FastifySchemaValidationError[]): string {
+  const first = errors[0];
+  if (!first) return 'is invalid';
+  const allowed = first.keyword === 'enum' ? (first.params['allowedValues'] as unknown[]) : literalsOf(errors, first.instancePath);
+  return allowed ? `must be one of: ${allowed.map(String).join(', ')}` : first.message ?? 'is invalid';
+}
+
+/** The values of an `anyOf` at this path whose every branch is a literal (type and const only); undefined otherwise. */
+function literalsOf(errors: FastifySchemaValidationError[], instancePath: string): unknown[] | undefined {
+  const anyOf = errors.find((e) => e.keyword === 'anyOf' && e.instancePath === instancePath);
+  if (!anyOf) return undefined;
+  const branches = errors.filter((e) => e.schemaPath.startsWith(`${anyOf.schemaPath}/`));
+  const literal = /^\/\d+\/(const|type)$/;
+  if (branches.length === 0 || !branches.every((e) => literal.test(e.schemaPath.slice(anyOf.schemaPath.length)))) return undefined;
+  const values = branches.filter((e) => e.keyword === 'const').map((e) => e.params['allowedValue']);
+  return values.length > 0 ? values : undefined;
 }
 
 function codeOf(err: FastifyError): string {

@@ -59,7 +59,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['environments'],
       summary: 'List environments, newest first',
       querystring: ListQuery,
-      response: { 200: Type.Object({ items: Type.Array(EnvironmentSchema), nextCursor: Type.Optional(Type.String({ description: 'absent on the last page; with both requester and state a page may be short and still have one' })) }), ...errorResponses },
+      response: { 200: Type.Object({ items: Type.Array(EnvironmentSchema), nextCursor: Type.Optional(Type.String({ description: 'absent when nothing follows; with both requester and state a page may be short and still have one, and the page it leads to may be empty' })) }), ...errorResponses },
     },
   }, async (request) => {
     const { ticket, state, limit, cursor } = request.query;

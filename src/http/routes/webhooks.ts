@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NotFoundError } from '../../domain/errors.js';
-import type { TicketSystem } from '../../tickets/settings.js';
+import { TICKET_SYSTEMS, type TicketSystem } from '../../tickets/settings.js';
 
 // Ticket payloads carry whole descriptions and every custom field (Jira, GitLab): more than the
 // API's own bodyLimitBytes, but still bounded.
@@ -28,8 +28,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const adapterOf = (system: string) => {
     const adapter = ticketing.adapters.get(system as TicketSystem);
-    if (!adapter) throw new NotFoundError('ticket system', system);
-    return adapter;
+    if (adapter) return adapter;
+    // A system repro knows but this service has no settings for is not the same as a typo.
+    const known = (TICKET_SYSTEMS as string[]).includes(system);
+    throw new NotFoundError('ticket system', system, known ? `ticket system ${system} is not configured on this service (tickets.${system})` : undefined);
   };
 
   app.post('/v1/webhooks/:system', {

@@ -50,7 +50,7 @@ export function createGenericAdapter(settings: TicketSettings<'generic'>, deps: 
     },
 
     async postComment(ticket, text, opts) {
-      if (!settings.commentUrl) return;
+      if (!settings.commentUrl) return false;
       await sendApiRequest({
         system: 'generic', method: 'POST', timeoutMs: settings.timeoutMs ?? 10000,
         url: settings.commentUrl,

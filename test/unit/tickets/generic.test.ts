@@ -25,6 +25,6 @@ describe('generic adapter', () => {
     const requests = await postInternalComment('generic', 'A-1', 'note');
     expect(requests[0]!.headers.authorization).toBe('Bearer test-generic-token');
     expect(JSON.parse(requests[0]!.body)).toEqual({ ticket: { id: 'A-1' }, text: 'note', internal: true });
-    await expect(adapter('generic', { commentUrl: undefined }).postComment({ system: 'generic', id: 'A-1' }, 'x', { internal: true })).resolves.toBeUndefined();
+    await expect(adapter('generic', { commentUrl: undefined }).postComment({ system: 'generic', id: 'A-1' }, 'x', { internal: true })).resolves.toBe(false);
   });
 });

@@ -12,4 +12,17 @@ describe('error plugin', () => {
     expect(res.json().error.code).toBe('body_too_large');
     await expectNothingCreated(h);
   });
+
+  it('names the field and the values allowed when a value is outside a set', async () => {
+    for (const kind of ['docker', 5]) {
+      const res = await postEnvironment(h, { ...environmentRequest, kind });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toEqual({ code: 'invalid_request', field: 'kind', message: 'body.kind must be one of: container, vm' });
+    }
+    await expectNothingCreated(h);
+    const res = await h.app.inject({ method: 'GET', url: '/v1/environments?state=sleeping', headers: h.auth });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.field).toBe('state');
+    expect(res.json().error.message).toMatch(/^querystring\.state must be one of: requested, provisioning, ready, .*destroyed/);
+  });
 });
