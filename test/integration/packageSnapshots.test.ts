@@ -8,7 +8,7 @@ import { loadCatalog } from '../../src/images/loadCatalog.js';
 import { ensureIsolation } from '../../src/network/ensureIsolation.js';
 import { isolationRules, packageCacheService } from '../../src/network/isolationRules.js';
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
-import { SNAPSHOT_LABELS, SNAPSHOT_REPO } from '../../src/provisioners/docker/packageSnapshots.js';
+import { SNAPSHOT_LABELS } from '../../src/provisioners/docker/packageSnapshots.js';
 import { snapshotKey } from '../../src/provisioners/snapshotKey.js';
 import { LABELS, type Provisioner, type ProvisionSpec } from '../../src/provisioners/port.js';
 
@@ -19,6 +19,8 @@ const run = randomBytes(3).toString('hex');
 const cacheUrl = loadConfig({ ...process.env }).packageCache.url;
 const packageCacheUrl = cacheUrl === 'off' ? undefined : cacheUrl;
 const baseTag = `repro-test/snapshot-base:${run}`;
+// Its own repository: other files' snapshots on this engine do not count against its budgets.
+const snapshotRepository = `repro-test/snapshot-${run}`;
 const created: Array<{ provisioner: Provisioner; envId: string }> = [];
 const baseIds = new Set<string>();
 let image: CatalogImage;
@@ -37,7 +39,7 @@ async function buildBase(build: number): Promise<string> {
 }
 
 function provisionerWith(maxCount: number): Provisioner {
-  return createDockerProvisioner({ hostId: 'test-host', snapshots: { maxCount, maxBytes: 50 * 1024 ** 3 }, ...(packageCacheUrl ? { packageCacheUrl } : {}) });
+  return createDockerProvisioner({ hostId: 'test-host', snapshots: { maxCount, maxBytes: 50 * 1024 ** 3 }, snapshotRepository, ...(packageCacheUrl ? { packageCacheUrl } : {}) });
 }
 
 async function create(provisioner: Provisioner, suffix: string, packages: string[]) {
@@ -50,7 +52,7 @@ async function create(provisioner: Provisioner, suffix: string, packages: string
 }
 
 async function snapshotExists(key: string): Promise<boolean> {
-  return docker.getImage(`${SNAPSHOT_REPO}:${key}`).inspect().then(() => true, () => false);
+  return docker.getImage(`${snapshotRepository}:${key}`).inspect().then(() => true, () => false);
 }
 
 async function destroy(envId: string): Promise<void> {
@@ -84,7 +86,7 @@ describe('package-set snapshots', () => {
     expect(first.installed).toBe(true);
     expect(first.result.snapshot).toBeUndefined();
     const key = snapshotKey(baseId, 'debian', ['bc', 'hello'], packageCacheUrl);
-    const info = await docker.getImage(`${SNAPSHOT_REPO}:${key}`).inspect();
+    const info = await docker.getImage(`${snapshotRepository}:${key}`).inspect();
     expect(info.Config.Labels).toMatchObject({
       [LABELS.managed]: 'true',
       [SNAPSHOT_LABELS.key]: key,
@@ -92,6 +94,7 @@ describe('package-set snapshots', () => {
       [SNAPSHOT_LABELS.source]: baseTag,
       [SNAPSHOT_LABELS.packages]: 'bc hello',
       [SNAPSHOT_LABELS.from]: first.envId,
+      [SNAPSHOT_LABELS.repository]: snapshotRepository,
     });
 
     const again = await create(provisioner, 'again', ['bc', 'hello']);

@@ -32,6 +32,8 @@ export interface DockerProvisionerOptions {
   packageCacheUrl?: string;
   /** Package-set snapshot budget (config snapshots); none kept when absent or maxCount is 0. */
   snapshots?: SnapshotBudget;
+  /** Where snapshots are tagged (default repro/snapshot); the budget counts only this repository's. */
+  snapshotRepository?: string;
 }
 
 const HOST_LABEL = 'io.repro.host';
@@ -44,7 +46,7 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
   const docker = clientOptions ? new Docker(clientOptions) : new Docker();
   const installTimeoutMs = opts.installTimeoutMs ?? 15 * 60_000;
   const managedFilter = { label: [`${LABELS.managed}=true`] };
-  const snapshots = opts.snapshots && opts.snapshots.maxCount > 0 ? createPackageSnapshots(docker, opts.snapshots, opts.packageCacheUrl) : undefined;
+  const snapshots = opts.snapshots && opts.snapshots.maxCount > 0 ? createPackageSnapshots(docker, opts.snapshots, opts.packageCacheUrl, opts.snapshotRepository) : undefined;
 
   /**
    * The network and the container are created side by side: the engine accepts a container naming

@@ -18,6 +18,8 @@ export const SNAPSHOT_LABELS = {
   /** The exact versions installed, `name=version` separated by spaces: the environment's provenance on a hit. */
   installed: 'io.repro.snapshot.installed',
   from: 'io.repro.snapshot.from',
+  /** The repository it is tagged in; snapshots saved before this label are the default one's. */
+  repository: 'io.repro.snapshot.repository',
 } as const;
 
 export interface SnapshotLookup {
@@ -42,8 +44,8 @@ interface SnapshotImage {
  * repro/snapshot:<key>. The engine keeps the least-recently-used order itself: every hit re-tags
  * the image, which moves its LastTagTime, so all workers of a host share one order.
  */
-export function createPackageSnapshots(docker: Docker, budget: SnapshotBudget, proxyUrl: string | undefined) {
-  const tagOf = (key: string) => `${SNAPSHOT_REPO}:${key}`;
+export function createPackageSnapshots(docker: Docker, budget: SnapshotBudget, proxyUrl: string | undefined, repository = SNAPSHOT_REPO) {
+  const tagOf = (key: string) => `${repository}:${key}`;
 
   async function lookup(baseTag: string, family: PackageFamily, packages: string[]): Promise<SnapshotLookup> {
     const base = await docker.getImage(baseTag).inspect();
@@ -62,7 +64,7 @@ export function createPackageSnapshots(docker: Docker, budget: SnapshotBudget, p
 
   /** Marks a hit as just used. */
   async function touch(key: string): Promise<void> {
-    await docker.getImage(tagOf(key)).tag({ repo: SNAPSHOT_REPO, tag: key });
+    await docker.getImage(tagOf(key)).tag({ repo: repository, tag: key });
   }
 
   async function save(
@@ -87,11 +89,12 @@ export function createPackageSnapshots(docker: Docker, budget: SnapshotBudget, p
       [SNAPSHOT_LABELS.packages]: packages,
       [SNAPSHOT_LABELS.installed]: Object.entries(meta.installed).map(([name, version]) => `${name}=${version}`).join(' '),
       [SNAPSHOT_LABELS.from]: meta.envId,
+      [SNAPSHOT_LABELS.repository]: repository,
     };
     // Package names, versions, tags and ids hold no quote or backslash: JSON quoting is Dockerfile quoting.
     const changes = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
     // Paused while committing: daemons a package started cannot leave a torn file in the image.
-    await container.commit({ repo: SNAPSHOT_REPO, tag: found.key, pause: true, changes });
+    await container.commit({ repo: repository, tag: found.key, pause: true, changes });
   }
 
   async function list(): Promise<SnapshotImage[]> {
@@ -99,6 +102,8 @@ export function createPackageSnapshots(docker: Docker, budget: SnapshotBudget, p
     const baseSizes = new Map<string, number>();
     const out: SnapshotImage[] = [];
     for (const summary of images) {
+      // Another repository's snapshots (a test's, say) are its own budget's business.
+      if ((summary.Labels?.[SNAPSHOT_LABELS.repository] ?? SNAPSHOT_REPO) !== repository) continue;
       const info = (await docker.getImage(summary.Id).inspect()) as Docker.ImageInspectInfo & { Metadata?: { LastTagTime?: string } };
       const labels = info.Config.Labels ?? {};
       const baseId = labels[SNAPSHOT_LABELS.base] ?? '';
@@ -109,7 +114,7 @@ export function createPackageSnapshots(docker: Docker, budget: SnapshotBudget, p
       out.push({
         id: info.Id,
         key: labels[SNAPSHOT_LABELS.key] ?? '',
-        tagged: (info.RepoTags ?? []).some((t) => t.startsWith(`${SNAPSHOT_REPO}:`)),
+        tagged: (info.RepoTags ?? []).some((t) => t.startsWith(`${repository}:`)),
         baseId,
         source: labels[SNAPSHOT_LABELS.source] ?? '',
         ownBytes: Math.max(info.Size - (baseSizes.get(baseId) ?? 0), 0),
