@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/loadConfig.js';
 import { buildDeps, type Deps } from '../../src/app/buildDeps.js';
 import type { EnvironmentKind } from '../../src/domain/environment.js';
@@ -75,24 +74,6 @@ export async function startHarness(opts: { provisioners?: Partial<Record<Environ
   };
   if (opts.workers) await h.startWorkers();
   return h;
-}
-
-/**
- * A harness started before this file's tests and closed after them. What it returns reads
- * through to that harness, so tests use it as the harness itself.
- */
-export function harnessPerFile(opts: Parameters<typeof startHarness>[0] = {}): Harness {
-  let current: Harness | undefined;
-  beforeAll(async () => {
-    current = await startHarness(opts);
-  });
-  afterAll(async () => current?.close());
-  return new Proxy({} as Harness, {
-    get(_target, key) {
-      if (!current) throw new Error('the harness starts before the tests: use it inside one');
-      return Reflect.get(current, key);
-    },
-  });
 }
 
 /** The repository's own image catalog. */

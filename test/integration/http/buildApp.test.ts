@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { harnessPerFile } from '../../support/harness.js';
+import { harnessPerFile } from '../../support/harnessPerFile.js';
 
 /** What buildApp registers beside the routes, through app.inject against the real Redis. */
 describe('app', () => {

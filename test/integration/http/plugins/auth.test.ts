@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { environmentRequest, expectNothingCreated } from '../../../support/environmentRequest.js';
-import { harnessPerFile } from '../../../support/harness.js';
+import { harnessPerFile } from '../../../support/harnessPerFile.js';
 
 /** Who may call: the auth plugin's answers through app.inject against the real Redis. */
 describe('auth plugin', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { environmentRequest, expectNothingCreated, postEnvironment } from '../../../support/environmentRequest.js';
-import { harnessPerFile } from '../../../support/harness.js';
+import { harnessPerFile } from '../../../support/harnessPerFile.js';
 
 /** How the error plugin answers what Fastify itself refuses, through app.inject against the real Redis. */
 describe('error plugin', () => {

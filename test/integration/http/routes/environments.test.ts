@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { queueNames } from '../../../../src/queue/names.js';
 import { environmentRequest, expectNothingCreated, postEnvironment } from '../../../support/environmentRequest.js';
-import { harnessPerFile } from '../../../support/harness.js';
+import { harnessPerFile } from '../../../support/harnessPerFile.js';
 
 /** The environment routes through app.inject against the real Redis; no worker runs, so nothing is provisioned. */
 describe('environments API', () => {

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { queueNames } from '../../../../src/queue/names.js';
-import { harnessPerFile } from '../../../support/harness.js';
+import { harnessPerFile } from '../../../support/harnessPerFile.js';
 
 /** Liveness, readiness and metrics through app.inject against the real Redis. */
 describe('health routes', () => {
