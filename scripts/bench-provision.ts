@@ -5,7 +5,8 @@
  * same image started raw (create + start, no network, no hardening) with the same readiness
  * check (`true` exec'd inside). Prints p50/p95 for both and their ratio, sequential and concurrent,
  * then where repro's time goes: the API answer, the queue (request recorded → worker starts), the
- * provider step, the client seeing `ready`; and the engine calls of the provider step one by one.
+ * provider step, the client seeing `ready`; and the engine calls of the provider step one by one,
+ * with the same container's start on Docker's default bridge beside its start on its own network.
  */
 import { parseArgs } from 'node:util';
 import { containerOptions, networkOptions } from '../src/provisioners/docker/containerOptions.js';
@@ -55,7 +56,7 @@ async function round(label: string, concurrency: number, count: number): Promise
 
 /** The provider step's engine calls one at a time, as the Docker provisioner makes them. */
 async function engineSteps(count: number): Promise<void> {
-  const steps: Record<string, number[]> = { 'network create': [], 'container create': [], 'network ‖ container create': [], start: [], 'readiness exec': [] };
+  const steps: Record<string, number[]> = { 'network create': [], 'container create': [], 'network ‖ container create': [], start: [], 'readiness exec': [], 'start on the default bridge': [] };
   const time = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     const out = await work();
@@ -76,6 +77,12 @@ async function engineSteps(count: number): Promise<void> {
     await time('readiness exec', () => execInContainer(container, ['true'], { timeoutMs: 30_000, maxOutputBytes: 4096 }));
     await removeContainer(docker, container.id);
     await removeNetwork(docker, `repro-${envId}`);
+    // The same hardened container on Docker's default bridge: what the per-environment network
+    // adds to the start (the engine's embedded DNS set-up, which user-defined networks get).
+    const options = containerOptions(spec, tag, labels);
+    container = await docker.createContainer({ ...options, HostConfig: { ...options.HostConfig, NetworkMode: 'bridge' }, NetworkingConfig: {} });
+    await time('start on the default bridge', () => container.start());
+    await removeContainer(docker, container.id);
   }
   console.log(`engine calls (p50 of ${count}): ${Object.entries(steps).map(([k, v]) => `${k} ${pct(v, 50).toFixed(0)} ms`).join(', ')}`);
 }
