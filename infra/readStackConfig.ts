@@ -27,6 +27,7 @@ export function readStackConfig(config = new pulumi.Config()): VmStackConfig {
     packages: config.getObject<string[]>('packages') ?? [],
     ...(config.getBoolean('preinstalled') ? { preinstalled: true } : {}),
     ...packageManager(config.get('packageManager')),
+    ...optional('packageCacheUrl'),
     ...cloudInit(config.getObject<Record<string, unknown>>('cloudInit')),
     sshPublicKey: config.require('sshPublicKey'),
     libvirtUri: config.require('libvirtUri'),

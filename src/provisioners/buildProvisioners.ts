@@ -7,11 +7,12 @@ import { createLibvirtProvisioner } from './libvirt/createLibvirtProvisioner.js'
 /** The providers this host serves (`kinds`), from configuration. */
 export function buildProvisioners(config: Config): Partial<Record<EnvironmentKind, Provisioner>> {
   const out: Partial<Record<EnvironmentKind, Provisioner>> = {};
+  const packageCache = config.packageCache.url !== 'off' ? { packageCacheUrl: config.packageCache.url } : {};
   if (config.kinds.includes('container')) {
     out.container = createDockerProvisioner({
       hostId: config.hostId,
       ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}),
-      ...(config.packageCache.url !== 'off' ? { packageCacheUrl: config.packageCache.url } : {}),
+      ...packageCache,
       snapshots: { maxCount: config.snapshots.maxCount, maxBytes: config.snapshots.maxGb * 1024 ** 3 },
     });
   }
@@ -19,6 +20,7 @@ export function buildProvisioners(config: Config): Partial<Record<EnvironmentKin
     out.vm = createLibvirtProvisioner({
       libvirt: config.libvirt,
       dataDir: config.dataDir,
+      ...packageCache,
       snapshots: { maxCount: config.snapshots.maxCount, maxBytes: config.snapshots.maxGb * 1024 ** 3 },
     });
   }

@@ -78,6 +78,9 @@ describe('network reach of VM environments', () => {
   it('got its address and packages through the isolated network (DHCP, DNS, the mirror)', async () => {
     const hello = await vm.exec(envId, ['hello'], { timeoutMs: 60_000, maxOutputBytes: 4096 });
     expect(hello).toMatchObject({ exitCode: 0, stdout: 'Hello, world!\n' });
+    // No package cache given to this provisioner: apt went to the mirror itself, no proxy configured.
+    const proxy = await vm.exec(envId, ['apt-config', 'dump', 'Acquire::http::Proxy'], { timeoutMs: 60_000, maxOutputBytes: 4096 });
+    expect(proxy).toMatchObject({ exitCode: 0, stdout: '' });
   });
 
   it('cannot reach a host service on the VM network gateway', async () => {

@@ -52,6 +52,10 @@ describe('VM snapshot files (real qemu-img)', () => {
     expect((await s.list()).map((x) => x.from)).toEqual(['a']);
     expect((await readdir(dir)).sort()).toEqual([`${miss.key}.json`, `${miss.key}.qcow2`]);
     expect((await s.lookup(base, 'rhel', ['bc', 'tree'])).hit).toBeUndefined();
+    // VMs installing through the package cache make other snapshots, as containers do.
+    const cached = await createVmSnapshots({ dir, poolPath, budget: { maxCount: 5, maxBytes: 1024 ** 3 }, proxyUrl: 'http://172.17.0.1:3142' }).lookup(base, 'debian', ['tree', 'bc']);
+    expect(cached.key).not.toBe(miss.key);
+    expect(cached.hit).toBeUndefined();
   });
 
   it('prunes by age within the budget, never one a pool overlay is backed by or one just looked up', async () => {

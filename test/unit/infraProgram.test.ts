@@ -21,6 +21,7 @@ const config: Record<string, string> = {
   diskGb: '8',
   user: 'debian',
   packages: JSON.stringify(['curl', 'nginx=1.22.1-9']),
+  packageCacheUrl: 'http://172.17.0.1:3142',
   sshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB repro-env-1',
   libvirtUri: 'qemu:///system',
   network: 'default',
@@ -87,6 +88,7 @@ describe('infra program (VM stack)', () => {
     expect(userData).toContain('- nginx=1.22.1-9');
     expect(userData).toContain('REPRO-READY env-1');
     expect(userData).toContain('dpkg-query -W curl nginx');
+    expect(userData).toContain(`http_proxy: ${config.packageCacheUrl}`);
     expect(seed.files['meta-data']).toContain('instance-id: env-1');
   });
 

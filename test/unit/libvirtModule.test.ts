@@ -63,6 +63,45 @@ describe('libvirt module, pure parts', () => {
   });
 });
 
+describe('seed files: the host\'s package cache', () => {
+  const cache = 'http://172.17.0.1:3142';
+  const seed = { envId: 'env-3', hostname: 'h', user: 'repro', sshPublicKey: 'ssh-ed25519 AAAA', packages: ['git'] };
+  const userData = (extra: object) => parse(seedFiles({ ...seed, ...extra })['user-data'] ?? '') as Record<string, unknown>;
+
+  it('gives apt the cache as its HTTP proxy through cloud-init\'s apt module', () => {
+    const u = userData({ proxyUrl: cache });
+    expect(u.apt).toEqual({ preserve_sources_list: true, http_proxy: cache });
+    expect(u).not.toHaveProperty('bootcmd');
+  });
+
+  it('sets proxy= in dnf.conf/yum.conf at boot for the rhel family, after the image\'s own bootcmd', () => {
+    for (const packageManager of ['dnf', 'yum'] as const) {
+      const u = userData({ proxyUrl: cache, packageManager, cloudInit: { bootcmd: [['echo', 'image']] } });
+      expect(u.apt).toEqual({ preserve_sources_list: true });
+      const bootcmd = u.bootcmd as string[][];
+      expect(bootcmd[0]).toEqual(['echo', 'image']);
+      // The URL is the script's argument, never part of the script.
+      expect(bootcmd[1]).toEqual(['sh', '-c', expect.stringContaining('proxy=$1'), 'sh', cache]);
+      expect(bootcmd[1]![2]).not.toContain(cache);
+      expect(bootcmd).toHaveLength(2);
+    }
+  });
+
+  it('keeps the proxy next to a snapshot clone\'s identity reset', () => {
+    const u = userData({ proxyUrl: cache, packageManager: 'dnf', preinstalled: true });
+    expect((u.bootcmd as string[][]).map((c) => c[0])).toEqual(['sh', 'cloud-init-per']);
+  });
+
+  it('configures no proxy when there is no cache', () => {
+    for (const packageManager of ['apt', 'dnf', 'yum'] as const) {
+      const u = userData({ packageManager });
+      expect(u.apt).toEqual({ preserve_sources_list: true });
+      expect(u).not.toHaveProperty('bootcmd');
+      expect(seedFiles({ ...seed, packageManager })['user-data']).not.toMatch(/proxy/i);
+    }
+  });
+});
+
 describe('package-set snapshots, pure parts', () => {
   const seed = { envId: 'env-2', hostname: 'h', user: 'debian', sshPublicKey: 'ssh-ed25519 AAAA', packages: ['tree', 'bc'] };
   const userData = (extra: object) => parse(seedFiles({ ...seed, ...extra })['user-data'] ?? '') as Record<string, unknown>;

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { installedQuery, packageArgument, parseInstalled, type PackageManager } from '../../domain/packages.js';
 import { ProviderError } from '../../domain/errors.js';
 import { packageManagerOf, type CatalogImage } from '../../images/catalog.js';
+import { packageProxyScript } from '../packageProxyScript.js';
 import type { ProgressSink } from '../port.js';
 import { execInContainer } from './execInContainer.js';
 
@@ -17,18 +18,10 @@ interface Step {
   alwaysRetryable: boolean;
 }
 
-/**
- * Points the package manager at the host's package cache, in its configuration so later installs
- * by hand go through it too. The URL comes from validated configuration and is passed as an
- * argument, never spliced into the script.
- */
+/** Points the package manager at the host's package cache (the URL comes from validated configuration). */
 function proxySteps(manager: PackageManager, proxyUrl: string | undefined): Step[] {
   if (proxyUrl === undefined) return [];
-  const script =
-    manager === 'apt'
-      ? 'printf \'Acquire::http::Proxy "%s";\\n\' "$1" > /etc/apt/apt.conf.d/01repro-proxy'
-      : 'for f in /etc/dnf/dnf.conf /etc/yum.conf; do [ -f "$f" ] && sed -i --follow-symlinks -e "/^proxy=/d" -e "/^\\[main\\]/a proxy=$1" "$f"; done; true';
-  return [{ argv: ['sh', '-c', script, 'sh', proxyUrl], alwaysRetryable: false }];
+  return [{ argv: ['sh', '-c', packageProxyScript(manager), 'sh', proxyUrl], alwaysRetryable: false }];
 }
 
 function steps(image: Pick<CatalogImage, 'family' | 'packageManager'>, packages: string[], proxyUrl: string | undefined): Step[] {

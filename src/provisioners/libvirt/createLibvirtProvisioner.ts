@@ -42,6 +42,11 @@ export interface LibvirtProvisionerOptions {
    * kept when absent, when maxCount is 0, or when the hypervisor is another host.
    */
   snapshots?: SnapshotBudget;
+  /**
+   * The host's package cache (config packageCache.url), as the guests reach it: their package
+   * manager's HTTP proxy. None when absent: guests fetch from their mirror directly.
+   */
+  packageCacheUrl?: string;
   /** How long a looked-up snapshot is safe from pruning before its overlay shows it in use; default 5 min. */
   snapshotClaimGraceMs?: number;
 }
@@ -79,7 +84,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
   let domainType: Promise<DomainType> | undefined;
   const snapshots =
     o.snapshots && o.snapshots.maxCount > 0 && localHypervisor
-      ? createVmSnapshots({ dir: join(dataDir, 'vm-snapshots'), poolPath, budget: o.snapshots, ...optional('claimGraceMs', o.snapshotClaimGraceMs) })
+      ? createVmSnapshots({ dir: join(dataDir, 'vm-snapshots'), poolPath, budget: o.snapshots, ...optional('proxyUrl', o.packageCacheUrl), ...optional('claimGraceMs', o.snapshotClaimGraceMs) })
       : undefined;
 
   const stateDir = (envId: string) => join(stateRoot, envId);
@@ -216,6 +221,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
       packages: spec.packages,
       ...(found?.hit ? { preinstalled: true } : {}),
       packageManager: packageManagerOf(spec.image),
+      ...optional('packageCacheUrl', o.packageCacheUrl),
       ...(vm.cloudInit ? { cloudInit: vm.cloudInit } : {}),
       sshPublicKey: keys.publicKey,
       libvirtUri: uri,

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import type { PackageManager } from '../../domain/packages.js';
+import { packageProxyScript } from '../packageProxyScript.js';
 
 /** Printed on the serial console (and kept in READY_FILE) once cloud-init's last step ran. */
 export const READY_MARKER = 'REPRO-READY';
@@ -18,6 +19,8 @@ export interface SeedInput {
   cloudInit?: Record<string, unknown>;
   /** The disk is a package-set snapshot: the packages are there, only checked, never installed. */
   preinstalled?: boolean;
+  /** The host's package cache (config packageCache.url): the package manager's HTTP proxy. None when absent. */
+  proxyUrl?: string;
 }
 
 /**
@@ -26,18 +29,24 @@ export interface SeedInput {
  * ticket's typo fails the environment instead of yielding a VM without the package.
  */
 export function seedFiles(s: SeedInput): Record<string, string> {
-  const check = s.packages.length ? `${installedCheck(s.packageManager ?? 'apt', s.packages)} >/dev/null 2>&1` : 'true';
+  const manager = s.packageManager ?? 'apt';
+  const check = s.packages.length ? `${installedCheck(manager, s.packages)} >/dev/null 2>&1` : 'true';
   const marker =
     `mkdir -p ${dirOf(READY_FILE)}; if ${check}; then s=ok; else s=packages-missing; fi; ` +
     `echo "$s" > ${READY_FILE}; echo "${READY_MARKER} ${s.envId} $s" > /dev/ttyS0 2>/dev/null || true`;
   const install = s.packages.length > 0 && !s.preinstalled;
-  const userData = {
-    ...s.cloudInit,
+  const bootcmd = [
+    ...imageBootcmd(s.cloudInit),
+    // cloud-init has no proxy setting for dnf/yum: the config file is edited at every boot, before
+    // the final stage installs the packages (after the image's own bootcmd, which may rewrite repos).
+    ...(s.proxyUrl !== undefined && manager !== 'apt' ? [['sh', '-c', packageProxyScript(manager), 'sh', s.proxyUrl]] : []),
     // A snapshot's disk comes from another instance: its authorized keys and ready file are not
     // this VM's. Once per instance (a reboot keeps ours), before cloud-init adds this VM's key.
-    ...(s.preinstalled
-      ? { bootcmd: [...imageBootcmd(s.cloudInit), ['cloud-init-per', 'instance', 'repro-snapshot-identity', 'rm', '-f', `/home/${s.user}/.ssh/authorized_keys`, READY_FILE]] }
-      : {}),
+    ...(s.preinstalled ? [['cloud-init-per', 'instance', 'repro-snapshot-identity', 'rm', '-f', `/home/${s.user}/.ssh/authorized_keys`, READY_FILE]] : []),
+  ];
+  const userData = {
+    ...s.cloudInit,
+    ...(bootcmd.length > 0 ? { bootcmd } : {}),
     hostname: s.hostname,
     preserve_hostname: false,
     manage_etc_hosts: true,
@@ -53,7 +62,8 @@ export function seedFiles(s: SeedInput): Record<string, string> {
     ssh_pwauth: false,
     disable_root: true,
     // The image's sources point at the configured mirror; cloud-init must not rewrite them.
-    apt: { preserve_sources_list: true },
+    // http_proxy: Acquire::http::Proxy in the guest's apt configuration (HTTPS sources go around it).
+    apt: { preserve_sources_list: true, ...(s.proxyUrl !== undefined && manager === 'apt' ? { http_proxy: s.proxyUrl } : {}) },
     // C.UTF-8 ships with libc: nothing to generate, unlike the default en_US.UTF-8.
     locale: 'C.UTF-8',
     package_update: install,

@@ -41,6 +41,8 @@ export interface VmSnapshotOptions {
   /** The pool directory: overlays there backed by a snapshot keep it. */
   poolPath: string;
   budget: SnapshotBudget;
+  /** The package cache new VMs' package managers use: part of the key, as for containers. */
+  proxyUrl?: string;
   /**
    * A snapshot a create looked up this recently stays: its overlay may not exist yet, so the
    * pool scan cannot see the claim. Default 5 min.
@@ -75,7 +77,7 @@ export function createVmSnapshots(o: VmSnapshotOptions) {
 
   async function lookup(base: string, family: PackageFamily, packages: string[]): Promise<VmSnapshotLookup> {
     const baseId = await baseIdOf(base);
-    const key = snapshotKey(baseId, family, packages, undefined);
+    const key = snapshotKey(baseId, family, packages, o.proxyUrl);
     const record = await readRecord(key);
     const disk = diskOf(key);
     if (!record || !(await exists(disk))) return { key, baseId };

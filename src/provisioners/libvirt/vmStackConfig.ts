@@ -24,6 +24,8 @@ export interface VmStackConfig extends Pick<VmImageSettings, 'kernel' | 'initrd'
   preinstalled?: boolean;
   /** apt (default), dnf or yum: which database the readiness check asks. */
   packageManager?: PackageManager;
+  /** The host's package cache as the guest reaches it (config packageCache.url): the package manager's proxy. */
+  packageCacheUrl?: string;
   sshPublicKey: string;
   libvirtUri: string;
   network: string;
@@ -49,7 +51,7 @@ export function planVmResources(c: VmStackConfig): VmResources {
     seed: {
       ...pool,
       name: names.seed,
-      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages, ...(c.packageManager ? { packageManager: c.packageManager } : {}), ...(c.cloudInit ? { cloudInit: c.cloudInit } : {}), ...(c.preinstalled ? { preinstalled: true } : {}) }),
+      files: seedFiles({ envId: c.envId, hostname: names.domain, user: c.user, sshPublicKey: c.sshPublicKey, packages: c.packages, ...(c.packageManager ? { packageManager: c.packageManager } : {}), ...(c.cloudInit ? { cloudInit: c.cloudInit } : {}), ...(c.preinstalled ? { preinstalled: true } : {}), ...(c.packageCacheUrl ? { proxyUrl: c.packageCacheUrl } : {}) }),
     },
     domain: {
       uri: c.libvirtUri,
