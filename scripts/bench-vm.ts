@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
 import { testVmImage } from '../test/support/testVmImage.js';
 import { createLibvirtProvisioner } from '../src/provisioners/libvirt/createLibvirtProvisioner.js';
-import { probeDomainType } from '../src/provisioners/libvirt/probeDomainType.js';
+import { domainTypeOf } from '../src/provisioners/libvirt/probeDomainType.js';
 import { READY_MARKER, seedFiles } from '../src/provisioners/libvirt/seedFiles.js';
 import { watchSerialLog } from '../src/provisioners/libvirt/serialLogWatcher.js';
 import { createVirsh } from '../src/provisioners/libvirt/virsh.js';
@@ -107,7 +107,8 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-const type = await probeDomainType(virsh);
+// Probed once per process, as a worker does after its first VM: neither side's time includes it.
+const type = await domainTypeOf(virsh);
 const repro: number[] = [];
 const hand: number[] = [];
 for (let i = 0; i < runs; i++) {

@@ -4,15 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/domain/errors.js';
-import { isKvmFailure, probeDomainType } from '../../src/provisioners/libvirt/probeDomainType.js';
+import { domainTypeOf, isKvmFailure, probeDomainType, rememberDomainType } from '../../src/provisioners/libvirt/probeDomainType.js';
 import type { Virsh } from '../../src/provisioners/libvirt/virsh.js';
 
 const KVM_DENIED = 'virsh create failed: internal error: qemu unexpectedly closed the monitor: Could not access KVM kernel module: Permission denied';
 
-function fakeVirsh(answers: Record<string, string | Error>): Virsh & { calls: string[][] } {
+function fakeVirsh(answers: Record<string, string | Error>, uri = 'qemu:///system'): Virsh & { calls: string[][] } {
   const calls: string[][] = [];
   return {
-    uri: 'qemu:///system',
+    uri,
     calls,
     async run(args) {
       calls.push(args);
@@ -42,6 +42,19 @@ describe('probeDomainType', () => {
     const virsh = fakeVirsh({ domcapabilities: new ProviderError('virsh domcapabilities failed: unsupported configuration: KVM is not supported') });
     expect(await probeDomainType(virsh)).toBe('qemu');
     expect(virsh.calls.map((c) => c[0])).toEqual(['domcapabilities']);
+  });
+
+  it('probes once per hypervisor in a process, and takes a correction', async () => {
+    const uri = `qemu+ssh://cache-test-${Date.now()}/system`;
+    const virsh = fakeVirsh({ domcapabilities: '<domainCapabilities/>' }, uri);
+    const [a, b] = await Promise.all([domainTypeOf(virsh), domainTypeOf(virsh)]);
+    expect([a, b, await domainTypeOf(virsh)]).toEqual(['kvm', 'kvm', 'kvm']);
+    expect(virsh.calls.filter((c) => c[0] === 'create')).toHaveLength(1);
+    rememberDomainType(uri, 'qemu');
+    expect(await domainTypeOf(virsh)).toBe('qemu');
+    const other = fakeVirsh({ domcapabilities: new ProviderError('KVM is not supported') }, `${uri}-other`);
+    expect(await domainTypeOf(other)).toBe('qemu');
+    expect(virsh.calls.filter((c) => c[0] === 'create')).toHaveLength(1);
   });
 
   it('recognises a failed start caused by KVM, and only that', () => {

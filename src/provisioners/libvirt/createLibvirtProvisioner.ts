@@ -12,7 +12,7 @@ import { domainAddress, destroyDomain, inspectDomain, listDomains } from './doma
 import { createKeyPair, readPrivateKey } from './keyPair.js';
 import { envIdOfVolume, vmNames } from './names.js';
 import { createPortForwarder } from './portForwarder.js';
-import { isKvmFailure, probeDomainType, type DomainType } from './probeDomainType.js';
+import { domainTypeOf, isKvmFailure, rememberDomainType } from './probeDomainType.js';
 import { READY_FILE, READY_MARKER } from './seedFiles.js';
 import { resolveEngine } from './resolveEngine.js';
 import { watchSerialLog } from './serialLogWatcher.js';
@@ -81,7 +81,6 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
   const engineName = o.engine?.name ?? resolveEngine(o.libvirt.engine);
   let engineInstance: Promise<VmEngine> | undefined;
   const engine = () => (engineInstance ??= o.engine ? Promise.resolve(o.engine) : buildEngine(engineName, projectDir, dataDir, direct, o.libvirt.pulumiPassphrase));
-  let domainType: Promise<DomainType> | undefined;
   const snapshots =
     o.snapshots && o.snapshots.maxCount > 0 && localHypervisor
       ? createVmSnapshots({ dir: join(dataDir, 'vm-snapshots'), poolPath, budget: o.snapshots, ...optional('proxyUrl', o.packageCacheUrl), ...optional('claimGraceMs', o.snapshotClaimGraceMs) })
@@ -192,6 +191,8 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
     const vm = spec.image.vm;
     if (!vm) throw new ValidationError(`image ${spec.image.name} has no VM settings`, 'image');
     signal?.throwIfAborted();
+    // Probed once per process; on its first create, alongside the steps below.
+    const domainType = domainTypeOf(virsh);
     const names = vmNames(spec.envId);
     const dir = stateDir(spec.envId);
     await forwarder.close(spec.envId);
@@ -228,7 +229,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
       network: o.libvirt.network,
       pool,
       poolPath,
-      domainType: await (domainType ??= probeDomainType(virsh)),
+      domainType: await domainType,
       sshPort: forward.port,
       ...optional('serialLog', serialLog),
     };
@@ -238,7 +239,7 @@ export function createLibvirtProvisioner(o: LibvirtProvisionerOptions): LibvirtP
     } catch (err) {
       if (config.domainType !== 'kvm' || !isKvmFailure(err)) throw err;
       // The probe's guest started but this one could not: remember TCG for this host and go on.
-      domainType = Promise.resolve('qemu');
+      rememberDomainType(uri, 'qemu');
       progress('KVM is not usable on this host; starting under TCG (software emulation) instead');
       signal?.throwIfAborted();
       await (await engine()).apply({ ...config, domainType: 'qemu' }, progress);

@@ -21,6 +21,29 @@ export async function probeDomainType(virsh: Virsh): Promise<DomainType> {
   return (await kvmGuestStarts(virsh)) ? 'kvm' : 'qemu';
 }
 
+/**
+ * What a process learnt per hypervisor: the probe costs seconds (a guest start, and libvirt may
+ * probe qemu for each call) and its answer changes only with the host's setup, so each process
+ * probes once. A start that proves KVM unusable after all corrects it (rememberDomainType).
+ */
+const known = new Map<string, Promise<DomainType>>();
+
+/** The domain type for this hypervisor, probed on first use in this process. */
+export function domainTypeOf(virsh: Virsh): Promise<DomainType> {
+  let type = known.get(virsh.uri);
+  if (!type) {
+    type = probeDomainType(virsh);
+    known.set(virsh.uri, type);
+    // A probe that could not run at all is asked again next time.
+    type.catch(() => known.delete(virsh.uri));
+  }
+  return type;
+}
+
+export function rememberDomainType(uri: string, type: DomainType): void {
+  known.set(uri, Promise.resolve(type));
+}
+
 /** True when the message of a failed start says qemu could not use KVM. */
 export function isKvmFailure(err: unknown): boolean {
   return /KVM kernel module|failed to initialize kvm|\/dev\/kvm/i.test(String((err as Error | undefined)?.message ?? err));
