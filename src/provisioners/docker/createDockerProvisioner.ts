@@ -47,6 +47,7 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
   const installTimeoutMs = opts.installTimeoutMs ?? 15 * 60_000;
   const managedFilter = { label: [`${LABELS.managed}=true`] };
   const snapshots = opts.snapshots && opts.snapshots.maxCount > 0 ? createPackageSnapshots(docker, opts.snapshots, opts.packageCacheUrl, opts.snapshotRepository) : undefined;
+  let pruning: Promise<void> = Promise.resolve();
 
   /**
    * The network and the container are created side by side: the engine accepts a container naming
@@ -63,17 +64,25 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
     return container.value;
   }
 
-  /** Keeps the installed result for the next identical request; a failure here costs only the snapshot. */
+  /**
+   * Keeps the installed result for the next identical request; a failure here costs only the
+   * snapshot. The commit happens before the environment is handed over (nothing its user does may
+   * end up in a snapshot other tickets start from); pruning touches only other images, so it runs
+   * after, off the request's path, one prune at a time.
+   */
   async function keepSnapshot(container: Docker.Container, spec: ProvisionSpec, tag: string, found: SnapshotLookup, installed: Record<string, string>, progress: ProgressSink): Promise<void> {
     if (!snapshots) return;
     try {
       await snapshots.save(container, found, { baseTag: tag, family: spec.image.family, packages: spec.packages, installed, envId: spec.envId });
       progress(`kept package-set snapshot ${found.key.slice(0, 12)}`);
-      const removed = await snapshots.prune({ baseTag: tag, baseId: found.baseId });
-      if (removed.length > 0) progress(`pruned ${removed.length} older snapshot(s)`);
     } catch (err) {
       progress(`keeping a package-set snapshot failed: ${dockerFailure(err, 'committing a snapshot').message}`);
+      return;
     }
+    pruning = pruning.then(() => snapshots.prune({ baseTag: tag, baseId: found.baseId })).then(
+      (removed) => { if (removed.length > 0) progress(`pruned ${removed.length} older snapshot(s)`); },
+      (err: unknown) => progress(`pruning package-set snapshots failed: ${dockerFailure(err, 'pruning snapshots').message}`),
+    );
   }
 
   async function destroy(envId: string): Promise<void> {
@@ -95,9 +104,11 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
     signal?.throwIfAborted();
     let container: Docker.Container;
     let found: SnapshotLookup | undefined;
+    let installing = false;
     try {
       if (snapshots && spec.packages.length > 0) found = await snapshots.lookup(tag, spec.image.family, spec.packages);
       const from = found?.hit?.image ?? tag;
+      installing = spec.packages.length > 0 && !found?.hit;
       progress(`creating network and container ${name} from ${found?.hit ? `package-set snapshot ${found.key.slice(0, 12)} of ${tag}` : tag}`);
       // The common case has nothing to clean up, so try first and only clear leftovers of an
       // interrupted attempt when the engine reports a name conflict.
@@ -127,7 +138,7 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
     digest.catch(() => undefined);
     let installed: Record<string, string> = found?.hit?.installed ?? {};
     try {
-      if (spec.packages.length > 0 && !found?.hit) {
+      if (installing) {
         signal?.throwIfAborted();
         progress(`installing ${spec.packages.join(' ')}`);
         // The install's own execs succeeding is the readiness check: the container answers exec.
