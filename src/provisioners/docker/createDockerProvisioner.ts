@@ -11,7 +11,7 @@ import {
   type ProvisionSpec,
   type Provisioner,
 } from '../port.js';
-import { containerOptions, networkOptions, resourceName } from './containerOptions.js';
+import { containerOptions, nanoCpus, networkOptions, resourceName } from './containerOptions.js';
 import { dockerClientOptions } from '../../docker/dockerClientOptions.js';
 import { dockerFailure, dockerStatus } from '../../docker/dockerFailure.js';
 import { execInContainer } from './execInContainer.js';
@@ -54,10 +54,10 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
    * a network that does not exist yet and only needs it at start. Both are waited for, so a
    * failure never leaves the other half still being created.
    */
-  async function createResources(spec: ProvisionSpec, tag: string, labels: Record<string, string>): Promise<Docker.Container> {
+  async function createResources(spec: ProvisionSpec, tag: string, labels: Record<string, string>, installing: boolean): Promise<Docker.Container> {
     const [network, container] = await Promise.allSettled([
       docker.createNetwork(networkOptions(spec.envId, labels)),
-      docker.createContainer(containerOptions(spec, tag, labels)),
+      docker.createContainer(containerOptions(spec, tag, labels, installing)),
     ]);
     if (network.status === 'rejected') throw network.reason;
     if (container.status === 'rejected') throw container.reason;
@@ -112,11 +112,11 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
       progress(`creating network and container ${name} from ${found?.hit ? `package-set snapshot ${found.key.slice(0, 12)} of ${tag}` : tag}`);
       // The common case has nothing to clean up, so try first and only clear leftovers of an
       // interrupted attempt when the engine reports a name conflict.
-      container = await createResources(spec, from, labels).catch(async (err: unknown) => {
+      container = await createResources(spec, from, labels, installing).catch(async (err: unknown) => {
         if (dockerStatus(err) !== 409) throw err;
         progress('removing leftovers of an earlier attempt');
         await destroy(spec.envId);
-        return createResources(spec, from, labels);
+        return createResources(spec, from, labels, installing);
       });
       started(container);
       signal?.throwIfAborted();
@@ -145,7 +145,10 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
         installed = await installPackages(container, spec.image, spec.packages, progress, installTimeoutMs, opts.packageCacheUrl);
         progress(`installed ${Object.entries(installed).map(([n, v]) => `${n} ${v}`).join(', ')}`);
         signal?.throwIfAborted();
-        if (found) await keepSnapshot(container, spec, tag, found, installed, progress);
+        await Promise.all([
+          container.update({ NanoCpus: nanoCpus(spec) }),
+          found ? keepSnapshot(container, spec, tag, found, installed, progress) : undefined,
+        ]);
       } else {
         signal?.throwIfAborted();
         const check = await execInContainer(container, ['true'], { timeoutMs: READY_TIMEOUT_MS, maxOutputBytes: 4096 });
