@@ -3,8 +3,9 @@
  *
  * A request with packages through repro against the same work by hand, in the same run:
  * - cold: no package-set snapshot of the set (removed first if one exists and nothing uses it),
- *   against `docker run` + `apt-get update` + `apt-get install` by hand, straight from the mirror.
- *   repro goes through the host's package cache as it finds it (warm after a first run).
+ *   against `docker run` + `apt-get update` + `apt-get install` by hand. Both sides fetch through
+ *   the host's package cache (when one is configured), warmed for the set before either is timed:
+ *   like with like, the download costs each side the same and neither pays the other's misses.
  * - repeated: the same request again, started from its snapshot, against a bare container by hand
  *   (create + start + readiness exec), n times.
  * Prints each side, their ratio, and whether the repeated requests did start from the snapshot.
@@ -26,14 +27,19 @@ const packages = values.packages.split(',').map((p) => p.trim()).filter(Boolean)
 const svc = await startBenchService({ image: values.image, live: N + 2, concurrency: 2 });
 const tag = svc.image.container!.tag;
 const cacheUrl = svc.config.packageCache.url === 'off' ? undefined : svc.config.packageCache.url;
-const aptOptions = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
-const install = svc.image.family === 'rhel'
-  ? [['dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...packages]]
-  : [['apt-get', 'update', '-q'], ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...aptOptions, ...packages]];
+const rhel = svc.image.family === 'rhel';
+const proxy = cacheUrl === undefined ? [] : rhel ? [`--setopt=proxy=${cacheUrl}`] : ['-o', `Acquire::http::Proxy=${cacheUrl}`];
+const aptOptions = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...proxy];
+const install = rhel
+  ? [['dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...proxy, ...packages]]
+  : [['apt-get', 'update', '-q', ...proxy], ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...aptOptions, ...packages]];
+const downloadOnly = rhel ? [[...install[0]!.slice(0, 3), '--downloadonly', ...install[0]!.slice(3)]] : [install[0]!, [...install[1]!.slice(0, 2), '-d', ...install[1]!.slice(2)]];
 
-console.log(`bench:packages image=${svc.image.name} (${tag}) packages=${packages.join(' ')} n=${N} package cache=${cacheUrl ?? 'off'}`);
+console.log(`bench:packages image=${svc.image.name} (${tag}) packages=${packages.join(' ')} n=${N} package cache=${cacheUrl ?? 'off'}${cacheUrl ? ' (both sides, warmed for the set first)' : ' (both sides from the mirror)'}`);
 let failed = false;
 try {
+  if (cacheUrl) await byHand(tag, svc.id, downloadOnly).then((warm) => warm.container.remove({ force: true }));
+
   // Cold: no snapshot of this set on this engine.
   const baseId = (await docker.getImage(tag).inspect()).Id;
   const key = snapshotKey(baseId, svc.image.family, packages, cacheUrl);

@@ -129,7 +129,8 @@ describe('package-set snapshots', () => {
     expect(rebuilt.installed).toBe(true);
     expect(rebuilt.result.snapshot).toBeUndefined();
     expect(await snapshotExists(snapshotKey(newBase, 'debian', ['bc', 'hello'], packageCacheUrl))).toBe(true);
-    expect(await snapshotExists(oldKey)).toBe(false);
+    // Pruning runs after the environment is handed over.
+    await expect.poll(() => snapshotExists(oldKey), { timeout: 30_000 }).toBe(false);
   });
 
   it('prunes the least recently used snapshot beyond the budget, never one a container uses', async () => {
@@ -140,15 +141,16 @@ describe('package-set snapshots', () => {
     const user = await create(small, 'user', ['bc', 'hello']);
     expect(user.result.snapshot).toBe(inUseKey);
 
-    // Over budget: the older snapshot is in use, so the new one is what goes.
+    // Over budget: the older snapshot is in use, so the new one is what goes (pruning runs after
+    // the environment is handed over: wait for it, then the one in use must still be there).
     await create(small, 'second-set', ['hello']);
+    await expect.poll(() => snapshotExists(snapshotKey(baseId, 'debian', ['hello'], packageCacheUrl)), { timeout: 30_000 }).toBe(false);
     expect(await snapshotExists(inUseKey)).toBe(true);
-    expect(await snapshotExists(snapshotKey(baseId, 'debian', ['hello'], packageCacheUrl))).toBe(false);
 
     // Once nobody uses it, it is the least recently used and goes first.
     await destroy(user.envId);
     await create(small, 'third-set', ['bc']);
-    expect(await snapshotExists(inUseKey)).toBe(false);
+    await expect.poll(() => snapshotExists(inUseKey), { timeout: 30_000 }).toBe(false);
     expect(await snapshotExists(snapshotKey(baseId, 'debian', ['bc'], packageCacheUrl))).toBe(true);
   });
 });

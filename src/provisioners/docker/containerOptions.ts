@@ -40,7 +40,17 @@ export function networkOptions(envId: string, labels: Record<string, string>): D
   };
 }
 
-export function containerOptions(spec: ProvisionSpec, tag: string, labels: Record<string, string>): Docker.ContainerCreateOptions {
+/** The CPU limit the environment's user gets, as the engine takes it. */
+export function nanoCpus(spec: ProvisionSpec): number {
+  return Math.round(spec.limits.cpus * 1e9);
+}
+
+/**
+ * `installing`: the container starts without its CPU limit, which the provisioner sets once the
+ * packages are in and before anyone else gets the container (the install is repro's own work;
+ * capped at one CPU, dpkg's unpacking and the maintainer scripts cannot use the host's others).
+ */
+export function containerOptions(spec: ProvisionSpec, tag: string, labels: Record<string, string>, installing = false): Docker.ContainerCreateOptions {
   const name = resourceName(spec.envId);
   const memory = spec.limits.memoryMb * 1024 * 1024;
   return {
@@ -56,7 +66,7 @@ export function containerOptions(spec: ProvisionSpec, tag: string, labels: Recor
       CapDrop: ['ALL'],
       CapAdd: CAPABILITIES,
       SecurityOpt: ['no-new-privileges'],
-      NanoCpus: Math.round(spec.limits.cpus * 1e9),
+      ...(installing ? {} : { NanoCpus: nanoCpus(spec) }),
       Memory: memory,
       MemorySwap: memory,
       PidsLimit: spec.limits.pids,

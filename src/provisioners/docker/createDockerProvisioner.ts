@@ -11,7 +11,7 @@ import {
   type ProvisionSpec,
   type Provisioner,
 } from '../port.js';
-import { containerOptions, networkOptions, resourceName } from './containerOptions.js';
+import { containerOptions, nanoCpus, networkOptions, resourceName } from './containerOptions.js';
 import { dockerClientOptions } from '../../docker/dockerClientOptions.js';
 import { dockerFailure, dockerStatus } from '../../docker/dockerFailure.js';
 import { execInContainer } from './execInContainer.js';
@@ -47,33 +47,42 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
   const installTimeoutMs = opts.installTimeoutMs ?? 15 * 60_000;
   const managedFilter = { label: [`${LABELS.managed}=true`] };
   const snapshots = opts.snapshots && opts.snapshots.maxCount > 0 ? createPackageSnapshots(docker, opts.snapshots, opts.packageCacheUrl, opts.snapshotRepository) : undefined;
+  let pruning: Promise<void> = Promise.resolve();
 
   /**
    * The network and the container are created side by side: the engine accepts a container naming
    * a network that does not exist yet and only needs it at start. Both are waited for, so a
    * failure never leaves the other half still being created.
    */
-  async function createResources(spec: ProvisionSpec, tag: string, labels: Record<string, string>): Promise<Docker.Container> {
+  async function createResources(spec: ProvisionSpec, tag: string, labels: Record<string, string>, installing: boolean): Promise<Docker.Container> {
     const [network, container] = await Promise.allSettled([
       docker.createNetwork(networkOptions(spec.envId, labels)),
-      docker.createContainer(containerOptions(spec, tag, labels)),
+      docker.createContainer(containerOptions(spec, tag, labels, installing)),
     ]);
     if (network.status === 'rejected') throw network.reason;
     if (container.status === 'rejected') throw container.reason;
     return container.value;
   }
 
-  /** Keeps the installed result for the next identical request; a failure here costs only the snapshot. */
+  /**
+   * Keeps the installed result for the next identical request; a failure here costs only the
+   * snapshot. The commit happens before the environment is handed over (nothing its user does may
+   * end up in a snapshot other tickets start from); pruning touches only other images, so it runs
+   * after, off the request's path, one prune at a time.
+   */
   async function keepSnapshot(container: Docker.Container, spec: ProvisionSpec, tag: string, found: SnapshotLookup, installed: Record<string, string>, progress: ProgressSink): Promise<void> {
     if (!snapshots) return;
     try {
       await snapshots.save(container, found, { baseTag: tag, family: spec.image.family, packages: spec.packages, installed, envId: spec.envId });
       progress(`kept package-set snapshot ${found.key.slice(0, 12)}`);
-      const removed = await snapshots.prune({ baseTag: tag, baseId: found.baseId });
-      if (removed.length > 0) progress(`pruned ${removed.length} older snapshot(s)`);
     } catch (err) {
       progress(`keeping a package-set snapshot failed: ${dockerFailure(err, 'committing a snapshot').message}`);
+      return;
     }
+    pruning = pruning.then(() => snapshots.prune({ baseTag: tag, baseId: found.baseId })).then(
+      (removed) => { if (removed.length > 0) progress(`pruned ${removed.length} older snapshot(s)`); },
+      (err: unknown) => progress(`pruning package-set snapshots failed: ${dockerFailure(err, 'pruning snapshots').message}`),
+    );
   }
 
   async function destroy(envId: string): Promise<void> {
@@ -95,17 +104,19 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
     signal?.throwIfAborted();
     let container: Docker.Container;
     let found: SnapshotLookup | undefined;
+    let installing = false;
     try {
       if (snapshots && spec.packages.length > 0) found = await snapshots.lookup(tag, spec.image.family, spec.packages);
       const from = found?.hit?.image ?? tag;
+      installing = spec.packages.length > 0 && !found?.hit;
       progress(`creating network and container ${name} from ${found?.hit ? `package-set snapshot ${found.key.slice(0, 12)} of ${tag}` : tag}`);
       // The common case has nothing to clean up, so try first and only clear leftovers of an
       // interrupted attempt when the engine reports a name conflict.
-      container = await createResources(spec, from, labels).catch(async (err: unknown) => {
+      container = await createResources(spec, from, labels, installing).catch(async (err: unknown) => {
         if (dockerStatus(err) !== 409) throw err;
         progress('removing leftovers of an earlier attempt');
         await destroy(spec.envId);
-        return createResources(spec, from, labels);
+        return createResources(spec, from, labels, installing);
       });
       started(container);
       signal?.throwIfAborted();
@@ -127,14 +138,17 @@ export function createDockerProvisioner(opts: DockerProvisionerOptions = {}): Pr
     digest.catch(() => undefined);
     let installed: Record<string, string> = found?.hit?.installed ?? {};
     try {
-      if (spec.packages.length > 0 && !found?.hit) {
+      if (installing) {
         signal?.throwIfAborted();
         progress(`installing ${spec.packages.join(' ')}`);
         // The install's own execs succeeding is the readiness check: the container answers exec.
         installed = await installPackages(container, spec.image, spec.packages, progress, installTimeoutMs, opts.packageCacheUrl);
         progress(`installed ${Object.entries(installed).map(([n, v]) => `${n} ${v}`).join(', ')}`);
         signal?.throwIfAborted();
-        if (found) await keepSnapshot(container, spec, tag, found, installed, progress);
+        await Promise.all([
+          container.update({ NanoCpus: nanoCpus(spec) }),
+          found ? keepSnapshot(container, spec, tag, found, installed, progress) : undefined,
+        ]);
       } else {
         signal?.throwIfAborted();
         const check = await execInContainer(container, ['true'], { timeoutMs: READY_TIMEOUT_MS, maxOutputBytes: 4096 });

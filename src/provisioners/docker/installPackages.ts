@@ -36,10 +36,13 @@ function steps(image: Pick<CatalogImage, 'family' | 'packageManager'>, packages:
       return [...proxy, { argv: ['yum', 'install', '-y', ...args], alwaysRetryable: false }];
     case 'apt': {
       const keepConfig = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+      // The downloaded .debs are of no use once installed (the package cache keeps them for the
+      // host); left in the container they would weigh on its package-set snapshot and its commit.
+      const dropDebs = ['-o', 'APT::Keep-Downloaded-Packages=false'];
       return [
         ...proxy,
         { argv: ['apt-get', 'update', '-q'], alwaysRetryable: true },
-        { argv: ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...keepConfig, ...args], alwaysRetryable: false },
+        { argv: ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...keepConfig, ...dropDebs, ...args], alwaysRetryable: false },
       ];
     }
   }
