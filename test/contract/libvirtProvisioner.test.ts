@@ -3,21 +3,19 @@
  * takes minutes. VM specifics (SSH access, exec bounds, volumes) are
  * test/integration/libvirtProvisioner.test.ts. Needs scripts/setup-libvirt.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { createLibvirtProvisioner } from '../../src/provisioners/libvirt/createLibvirtProvisioner.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { testVmImage } from '../support/testVmImage.js';
 import type { CatalogImage } from '../../src/images/catalog.js';
 import { describeProvisionerContract } from './provisioner.js';
+import { vmDataDir } from '../support/vmDataDir.js';
 
 const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
 
 describeProvisionerContract('libvirt', async () => {
-  // Not under /tmp: qemu runs as libvirt-qemu and must reach the pool and state dirs.
-  const dataDir = await mkdtemp(join(resolve('data'), 'ct-libvirt-'));
-  await chmod(dataDir, 0o755);
+  const dataDir = await vmDataDir('ct-libvirt-');
   const pool = `repro-ct-${randomBytes(4).toString('hex')}`;
   const provisioner = createLibvirtProvisioner({ libvirt: { uri: URI, engine: 'direct', network: 'repro', sshHost: '127.0.0.1' }, dataDir, pool });
   const virsh = createVirsh(URI);

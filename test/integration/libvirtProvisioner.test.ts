@@ -4,8 +4,8 @@
  * test image). Boots one VM at a time: CI machines have two cores.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLibvirtProvisioner, type LibvirtProvisioner } from '../../src/provisioners/libvirt/createLibvirtProvisioner.js';
 import { defineAndStart, inspectDomain } from '../../src/provisioners/libvirt/domains.js';
@@ -15,6 +15,7 @@ import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { testVmImage } from '../support/testVmImage.js';
 import { listVolumes } from '../../src/provisioners/libvirt/volumes.js';
 import { startHarness } from '../support/harness.js';
+import { vmDataDir } from '../support/vmDataDir.js';
 
 const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
 const envId = `it${Date.now().toString(36)}`;
@@ -28,9 +29,7 @@ describe('libvirt provisioner, direct engine (real libvirtd + qemu)', () => {
   const progress: string[] = [];
 
   beforeAll(async () => {
-    // Not under /tmp: qemu runs as libvirt-qemu and must reach the pool and state dirs.
-    dataDir = await mkdtemp(join(resolve('data'), 'it-libvirt-'));
-    await chmod(dataDir, 0o755);
+    dataDir = await vmDataDir('it-libvirt-');
     provisioner = createLibvirtProvisioner({
       libvirt: { uri: URI, engine: 'direct', network: 'repro', sshHost: '127.0.0.1' },
       dataDir,

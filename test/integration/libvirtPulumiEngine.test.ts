@@ -4,8 +4,8 @@
  * which cannot be installed on our machines: without it this test is reported as skipped.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLibvirtProvisioner, type LibvirtProvisioner } from '../../src/provisioners/libvirt/createLibvirtProvisioner.js';
 import { inspectDomain } from '../../src/provisioners/libvirt/domains.js';
@@ -13,6 +13,7 @@ import { vmNames } from '../../src/provisioners/libvirt/names.js';
 import { onPath } from '../../src/provisioners/libvirt/resolveEngine.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { testVmImage } from '../support/testVmImage.js';
+import { vmDataDir } from '../support/vmDataDir.js';
 
 const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
 const envId = `pu${Date.now().toString(36)}`;
@@ -33,8 +34,7 @@ describe('libvirt provisioner, pulumi engine (Automation API)', () => {
 
   it.skipIf(!onPath('pulumi'))('applies the infra program, reaches ready, runs a command, destroys and removes the stack', async () => {
     expect(existsSync(testVmImage.vm!.disk)).toBe(true);
-    dataDir = await mkdtemp(join(resolve('data'), 'it-pulumi-'));
-    await chmod(dataDir, 0o755);
+    dataDir = await vmDataDir('it-pulumi-');
     const p = createLibvirtProvisioner({
       libvirt: { uri: URI, engine: 'pulumi', network: 'repro', sshHost: '127.0.0.1' },
       dataDir,

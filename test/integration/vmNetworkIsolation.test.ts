@@ -6,8 +6,8 @@
  * second VM. Needs scripts/setup-libvirt (the `repro` network) and scripts/setup-network.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.js';
@@ -25,6 +25,7 @@ import { testVmImage } from '../support/testVmImage.js';
 import { greeting, tcpGreeters } from '../support/tcpGreeter.js';
 import Docker from 'dockerode';
 import { pino } from 'pino';
+import { vmDataDir } from '../support/vmDataDir.js';
 
 const exec = promisify(execFile);
 const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
@@ -46,9 +47,7 @@ function probeFromVm(host: string, port: number) {
 beforeAll(async () => {
   // The host's rules, the configured package cache let through, as scripts/setup-network installs them.
   await ensureIsolation(isolationRules(packageCacheService(loadConfig({ ...process.env }).packageCache.url)));
-  // Not under /tmp: qemu runs as libvirt-qemu and must reach the pool and state dirs.
-  dataDir = await mkdtemp(join(resolve('data'), 'it-vmnet-'));
-  await chmod(dataDir, 0o755);
+  dataDir = await vmDataDir('it-vmnet-');
   vm = createLibvirtProvisioner({
     libvirt: { uri: URI, engine: 'direct', network: NETWORK, sshHost: '127.0.0.1' },
     dataDir,

@@ -5,8 +5,8 @@
  * must then be served by the cache (an `O` line from the VM's own address) and never fetched from
  * the mirror again (no `I` line). One VM boot. Needs scripts/setup-libvirt and scripts/setup-network.
  */
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { loadCatalog } from '../../src/images/loadCatalog.js';
@@ -18,6 +18,7 @@ import { domainAddress } from '../../src/provisioners/libvirt/domains.js';
 import { vmNames } from '../../src/provisioners/libvirt/names.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { testVmImage } from '../support/testVmImage.js';
+import { vmDataDir } from '../support/vmDataDir.js';
 
 // `time|I|bytes|client|path` when fetched from the mirror, `O` when served (see packageCache.test.ts).
 const LOG = '/var/log/apt-cacher-ng/apt-cacher.log';
@@ -53,9 +54,7 @@ beforeAll(async () => {
   // The package in the cache (fetched now, or already there): the VM's fetch must be a hit.
   const image = (await loadCatalog(join(import.meta.dirname, '../../images'))).get('debian-12')!;
   await containers.create({ envId: containerEnvId, ticket, image, packages: ['hello'], limits: { cpus: 0.5, memoryMb: 256, pids: 128 } }, () => undefined);
-  // Not under /tmp: qemu runs as libvirt-qemu and must reach the pool and state dirs.
-  dataDir = await mkdtemp(join(resolve('data'), 'it-vmcache-'));
-  await chmod(dataDir, 0o755);
+  dataDir = await vmDataDir('it-vmcache-');
   vm = createLibvirtProvisioner({
     libvirt: { uri: URI, engine: 'direct', network: 'repro', sshHost: '127.0.0.1' },
     dataDir,

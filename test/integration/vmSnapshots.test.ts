@@ -6,8 +6,8 @@
  * once no VM uses it. The guests reach the Debian mirror through the `repro` network's NAT.
  */
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { copyFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProvisionResult, ProvisionSpec } from '../../src/provisioners/port.js';
@@ -18,6 +18,7 @@ import { sshExec } from '../../src/provisioners/libvirt/sshExec.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { createVmSnapshots } from '../../src/provisioners/libvirt/vmSnapshots.js';
 import { testVmImage } from '../support/testVmImage.js';
+import { vmDataDir } from '../support/vmDataDir.js';
 
 const run = promisify(execFile);
 const URI = process.env['REPRO_LIBVIRT_URI'] ?? 'qemu:///system';
@@ -58,9 +59,7 @@ describe('VM package-set snapshots (real libvirtd + qemu)', () => {
   let firstMachineId: string;
 
   beforeAll(async () => {
-    // Not under /tmp: qemu runs as libvirt-qemu and must reach the pool and the snapshots.
-    dataDir = await mkdtemp(join(resolve('data'), 'it-vmsnap-'));
-    await chmod(dataDir, 0o755);
+    dataDir = await vmDataDir('it-vmsnap-');
     provisioner = createLibvirtProvisioner({
       libvirt: { uri: URI, engine: 'direct', network: 'repro', sshHost: '127.0.0.1' },
       dataDir,

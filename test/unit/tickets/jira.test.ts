@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureJson, adapter, deliver, deliverJson, postInternalComment } from '../../support/ticketTestKit.js';
+import { fixtureJson, deliver, deliverJson, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('jira adapter', () => {
   it('reads /repro from the description of a created issue, keyed on its signed bytes', () => {

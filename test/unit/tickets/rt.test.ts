@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adapter, deliver, postInternalComment } from '../../support/ticketTestKit.js';
+import { deliver, postInternalComment } from '../../support/ticketTestKit.js';
 
 describe('rt adapter', () => {
   it('reads /repro from the create transaction', () => {
