@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +10,8 @@ import { isolationRules, packageCacheService } from '../../src/network/isolation
 import { createDockerProvisioner } from '../../src/provisioners/docker/createDockerProvisioner.js';
 import { resourceName } from '../../src/provisioners/docker/containerOptions.js';
 import type { ProvisionSpec } from '../../src/provisioners/port.js';
+import { cacheLogFrom, cacheLogOffset, type CacheLogLine } from '../support/packageCacheLog.js';
 
-// The host's apt-cacher-ng, started by scripts/setup-cache (run by scripts/setup). Its log has a
-// line per file: `time|I|bytes|client|path` when fetched from the mirror, `O` when served.
-const LOG = '/var/log/apt-cacher-ng/apt-cacher.log';
 const cacheUrl = loadConfig({ ...process.env }).packageCache.url;
 const docker = new Docker();
 // No snapshots: the second environment must install afresh, through the cache.
@@ -27,16 +24,6 @@ function spec(suffix: string, packages: string[]): ProvisionSpec {
   const envId = `test-${run}-${suffix}`;
   created.push(envId);
   return { envId, ticket: { system: 'generic', id: `T-${run}` }, image, packages, limits: { cpus: 0.5, memoryMb: 256, pids: 128 } };
-}
-
-interface LogLine { kind: string; client: string; path: string }
-
-async function logFrom(offset: number): Promise<LogLine[]> {
-  const text = (await readFile(LOG)).subarray(offset).toString('utf8');
-  return text.split('\n').filter(Boolean).map((line) => {
-    const [, kind = '', , client = '', path = ''] = line.split('|');
-    return { kind, client, path };
-  });
 }
 
 async function addressOf(envId: string): Promise<string> {
@@ -57,11 +44,11 @@ afterAll(async () => {
 });
 
 /** Creates an environment with `packages`; returns it with the cache log lines written meanwhile and its address. */
-async function createLogged(suffix: string, packages: string[]): Promise<{ env: ProvisionSpec; lines: LogLine[]; ip: string }> {
-  const offset = (await stat(LOG)).size;
+async function createLogged(suffix: string, packages: string[]): Promise<{ env: ProvisionSpec; lines: CacheLogLine[]; ip: string }> {
+  const offset = await cacheLogOffset();
   const env = spec(suffix, packages);
   await provisioner.create(env, () => undefined);
-  return { env, lines: await logFrom(offset), ip: await addressOf(env.envId) };
+  return { env, lines: await cacheLogFrom(offset), ip: await addressOf(env.envId) };
 }
 
 describe('shared package cache', () => {

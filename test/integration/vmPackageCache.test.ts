@@ -5,7 +5,7 @@
  * must then be served by the cache (an `O` line from the VM's own address) and never fetched from
  * the mirror again (no `I` line). One VM boot. Needs scripts/setup-libvirt and scripts/setup-network.
  */
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.js';
@@ -19,9 +19,8 @@ import { vmNames } from '../../src/provisioners/libvirt/names.js';
 import { createVirsh } from '../../src/provisioners/libvirt/virsh.js';
 import { testVmImage } from '../support/testVmImage.js';
 import { vmDataDir } from '../support/vmDataDir.js';
+import { cacheLogFrom, cacheLogOffset, type CacheLogLine } from '../support/packageCacheLog.js';
 
-// `time|I|bytes|client|path` when fetched from the mirror, `O` when served (see packageCache.test.ts).
-const LOG = '/var/log/apt-cacher-ng/apt-cacher.log';
 const URI = process.env.REPRO_LIBVIRT_URI ?? 'qemu:///system';
 const cacheUrl = loadConfig({ ...process.env }).packageCache.url;
 const envId = `itcache${Date.now().toString(36)}`;
@@ -33,17 +32,8 @@ const hello = /\/hello_[^/]*\.deb$/;
 let vm: LibvirtProvisioner;
 let dataDir: string;
 
-interface LogLine { kind: string; client: string; path: string }
-let vmLines: LogLine[] = [];
+let vmLines: CacheLogLine[] = [];
 let vmIp: string | undefined;
-
-async function logFrom(offset: number): Promise<LogLine[]> {
-  const text = (await readFile(LOG)).subarray(offset).toString('utf8');
-  return text.split('\n').filter(Boolean).map((line) => {
-    const [, kind = '', , client = '', path = ''] = line.split('|');
-    return { kind, client, path };
-  });
-}
 
 const containers = createDockerProvisioner({ hostId: 'test-host', ...(cacheUrl !== 'off' ? { packageCacheUrl: cacheUrl } : {}) });
 
@@ -62,9 +52,9 @@ beforeAll(async () => {
     packageCacheUrl: cacheUrl,
     readyTimeoutMs: 12 * 60_000,
   });
-  const offset = (await stat(LOG)).size;
+  const offset = await cacheLogOffset();
   await vm.create({ envId, ticket, image: testVmImage, packages: ['hello'], limits: { cpus: 1, memoryMb: 1024, pids: 512, diskGb: 4 } }, () => undefined);
-  vmLines = await logFrom(offset);
+  vmLines = await cacheLogFrom(offset);
   vmIp = await domainAddress(virsh, vmNames(envId).domain);
 }, 15 * 60_000);
 
