@@ -30,15 +30,16 @@ const cacheUrl = svc.config.packageCache.url === 'off' ? undefined : svc.config.
 const rhel = svc.image.family === 'rhel';
 const proxy = cacheUrl === undefined ? [] : rhel ? [`--setopt=proxy=${cacheUrl}`] : ['-o', `Acquire::http::Proxy=${cacheUrl}`];
 const aptOptions = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...proxy];
-const install = rhel
-  ? [['dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...proxy, ...packages]]
-  : [['apt-get', 'update', '-q', ...proxy], ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...aptOptions, ...packages]];
-const downloadOnly = rhel ? [[...install[0]!.slice(0, 3), '--downloadonly', ...install[0]!.slice(3)]] : [install[0]!, [...install[1]!.slice(0, 2), '-d', ...install[1]!.slice(2)]];
+/** The by-hand install; `downloadOnly` fetches the set (through the cache) without installing it. */
+const installCommands = (downloadOnly: boolean) => rhel
+  ? [['dnf', 'install', '-y', ...(downloadOnly ? ['--downloadonly'] : []), '--setopt=install_weak_deps=False', ...proxy, ...packages]]
+  : [['apt-get', 'update', '-q', ...proxy], ['apt-get', 'install', '-y', ...(downloadOnly ? ['-d'] : []), '-q', '--no-install-recommends', ...aptOptions, ...packages]];
+const install = installCommands(false);
 
 console.log(`bench:packages image=${svc.image.name} (${tag}) packages=${packages.join(' ')} n=${N} package cache=${cacheUrl ?? 'off'}${cacheUrl ? ' (both sides, warmed for the set first)' : ' (both sides from the mirror)'}`);
 let failed = false;
 try {
-  if (cacheUrl) await byHand(tag, svc.id, downloadOnly).then((warm) => warm.container.remove({ force: true }));
+  if (cacheUrl) await byHand(tag, svc.id, installCommands(true)).then((warm) => warm.container.remove({ force: true }));
 
   // Cold: no snapshot of this set on this engine.
   const baseId = (await docker.getImage(tag).inspect()).Id;
